@@ -1,0 +1,65 @@
+"""What a check may look at: the project and the states read from it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..model import Location
+
+if TYPE_CHECKING:
+    from ..database.state import DatabaseState
+    from ..project.loaded import Project
+    from ..scripts.directory import ScriptSet
+    from ..scripts.graph import Graph
+    from ..scripts.revision_file import RevisionFile
+
+
+@dataclass
+class Context:
+    project: Project
+    scripts: ScriptSet | None = None
+    graph: Graph | None = None
+    db: DatabaseState | None = None
+    db_error: Any = None  # the DoctorError met while connecting, if any
+
+    # which states a check can ask for, and whether they are there
+    def has(self, need: str) -> bool:
+        if need == "scripts":
+            return self.scripts is not None
+        if need == "graph":
+            return self.graph is not None and self.graph.ok
+        if need == "database":
+            return self.db is not None
+        if need == "models":
+            return self.db is not None and self.project.metadata() is not None
+        raise ValueError(need)
+
+    def location(self, rf: RevisionFile, line: int | None = None) -> Location:
+        return Location(display_path(rf.path), line)
+
+    def cmd(self, command: str) -> str:
+        return self.project.cmd(command)
+
+    @cached_property
+    def heads(self) -> tuple[str, ...]:
+        return self.graph.heads if self.graph is not None and self.graph.ok else ()
+
+    def describe(self, rev: str) -> str:
+        """``abc123 ("add users", versions/abc123_add_users.py)``."""
+        rf = self.graph.file(rev) if self.graph else None
+        if rf is None:
+            return rev
+        msg = f'"{rf.message}", ' if rf.message else ""
+        return f"{rev} ({msg}{display_path(rf.path)})"
+
+
+def display_path(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return rel if not rel.startswith("../..") else str(path)

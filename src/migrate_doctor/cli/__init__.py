@@ -1,0 +1,1 @@
+"""Thin click wrappers: parse options, call one API function, render. No logic."""

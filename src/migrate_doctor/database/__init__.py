@@ -1,0 +1,1 @@
+"""Database side: URLs, connecting (read-only), the version table and reflection."""

@@ -1,0 +1,185 @@
+"""The plain Alembic adapter: alembic.ini, script_location, and env.py run offline
+just far enough to learn the URL and target_metadata it passes to configure()."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import AppNotFound, DatabaseUrlInvalid, DatabaseUrlMissing, DoctorError, MigrationsDirMissing
+from .exceptions import classify
+from .loaded import Project
+
+
+def _read_ini(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(defaults={"here": str(path.parent.resolve())})
+    parser.read(path, encoding="utf-8")
+    return parser
+
+
+def _option(parser: configparser.ConfigParser, name: str, section: str = "alembic") -> str | None:
+    if not parser.has_section(section):
+        return None
+    return parser.get(section, name, fallback=None)
+
+
+def _split_paths(value: str, separator: str | None) -> list[str]:
+    if separator == "os":
+        return [p for p in value.split(os.pathsep) if p.strip()]
+    if separator in ("space", "newline"):
+        return value.split()
+    if separator in (";", ":"):
+        return [p for p in value.split(separator) if p.strip()]
+    return [p for p in re.split(r"[\s,]+", value) if p]
+
+
+def locations_from_ini(ini: Path | None, migrations_dir: Path) -> tuple[list[Path], bool]:
+    """Version directories and recursive_version_locations from an ini, if it has them."""
+    default = [migrations_dir / "versions"]
+    if ini is None or not ini.is_file():
+        return default, False
+    try:
+        parser = _read_ini(ini)
+        value = _option(parser, "version_locations")
+        recursive = (_option(parser, "recursive_version_locations") or "").lower() in ("true", "1", "yes")
+        separator = _option(parser, "path_separator") or _option(parser, "version_path_separator")
+    except configparser.Error:
+        return default, False
+    if not value:
+        return default, recursive
+    return [_resolve(p, ini.parent) for p in _split_paths(value, separator)], recursive
+
+
+def _resolve(value: str, base: Path) -> Path:
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    if Path.cwd().joinpath(path).exists():  # Alembic resolves relative to the working dir
+        return Path.cwd().joinpath(path).resolve()
+    return base.joinpath(path).resolve()
+
+
+def load_alembic_project(config: str | None, directory: str | None = None,
+                         run_env: bool = True) -> Project:
+    ini = Path(config or "alembic.ini")
+    project = Project(kind="alembic", config_file=ini)
+    if not ini.is_file():
+        project.problems.append(AppNotFound(
+            f"no Flask app (FLASK_APP/--app) and no {ini} to load",
+            "export FLASK_APP=yourpackage or pass --app, or pass -c path/to/alembic.ini"))
+        return project
+    try:
+        parser = _read_ini(ini)
+        location = directory or _option(parser, "script_location")
+    except configparser.Error as exc:
+        project.problems.append(_ini_error(ini, exc))
+        return project
+    if not location:
+        project.problems.append(MigrationsDirMissing(
+            f"{ini} has no script_location in its [alembic] section",
+            "add `script_location = %(here)s/migrations` under [alembic]"))
+        return project
+    project.migrations_dir = _resolve(location, ini.parent)
+    if not project.migrations_dir.is_dir():
+        project.problems.append(MigrationsDirMissing(
+            f"the migrations directory {location} (script_location in {ini}) does not exist",
+            f"run from the directory alembic.ini expects, fix script_location, or create it with "
+            f"`alembic init {location}`"))
+        return project
+    project.version_dirs, project.recursive = locations_from_ini(ini, project.migrations_dir)
+    try:
+        project.url = _option(parser, "sqlalchemy.url")
+        project.url_source = f"sqlalchemy.url in {ini}" if project.url else None
+    except configparser.Error as exc:
+        project.problems.append(_ini_error(ini, exc))
+    if run_env:
+        _run_env_offline(project)
+    return project
+
+
+def _ini_error(ini: Path, exc: configparser.Error) -> DoctorError:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, configparser.InterpolationError):
+        option = getattr(exc, "option", "sqlalchemy.url")
+        return DatabaseUrlInvalid(
+            f"{ini}: the value of {option} contains a '%' that configparser reads as "
+            "interpolation (invalid interpolation syntax)",
+            "write each '%' as '%%' in alembic.ini, or set the URL from the environment in "
+            "env.py instead of alembic.ini",
+            evidence={"option": option})
+    return DatabaseUrlInvalid(f"{ini} cannot be read: {text}", "fix the ini syntax")
+
+
+class _Configured(Exception):
+    """Raised from configure() to stop env.py once it has said what it would use."""
+
+
+def _run_env_offline(project: Project) -> None:
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    assert project.config_file is not None
+    captured: dict[str, Any] = {}
+
+    class Capture(EnvironmentContext):
+        def configure(self, *args: Any, **kw: Any) -> None:  # type: ignore[override]
+            captured.update(kw)
+            connection = kw.get("connection")
+            if connection is not None:
+                captured["url"] = connection.engine.url.render_as_string(hide_password=False)
+            raise _Configured
+
+    try:
+        cfg = Config(str(project.config_file))
+        cfg.file_config  # noqa: B018 - parse now; then hide the file from env.py's fileConfig
+        cfg.config_file_name = None  # so the env.py template does not reconfigure logging
+        script = ScriptDirectory.from_config(cfg)
+        with Capture(cfg, script, fn=lambda rev, context: [], as_sql=True,
+                     output_buffer=_NullBuffer(), dont_mutate=True):
+            script.run_env()
+    except _Configured:
+        pass
+    except configparser.Error as exc:
+        project.problems.append(_ini_error(project.config_file, exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - env.py is user code
+        project.problems.append(classify(exc, "env.py", project.secrets))
+        return
+    url = captured.get("url")
+    if url is not None and not isinstance(url, str):
+        url = url.render_as_string(hide_password=False)
+    if url and url != project.url:
+        project.url = url
+        project.url_source = _env_url_source(url)
+    if not project.url and not captured.get("dialect_name"):
+        project.problems.append(DatabaseUrlMissing(
+            f"no database URL: {project.config_file} has no sqlalchemy.url and env.py passes none",
+            f"set sqlalchemy.url in {project.config_file}, or have env.py read it from the "
+            "environment: url = os.environ['DATABASE_URL']"))
+    for key in ("version_table", "version_table_schema"):
+        if captured.get(key):
+            setattr(project, key, captured[key])
+    project.configure_args = {k: v for k, v in captured.items() if k not in ("url", "connection")}
+    metadata = captured.get("target_metadata")
+    if isinstance(metadata, (list, tuple)):
+        metadata = metadata[0] if metadata else None
+    project._metadata_loader = lambda: metadata
+
+
+def _env_url_source(url: str) -> str:
+    for var, value in os.environ.items():
+        if value == url:
+            return f"env.py, from the environment variable {var}"
+    return "env.py"
+
+
+class _NullBuffer:
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass

@@ -1,0 +1,94 @@
+"""Turn an exception raised by user code into a typed error naming the user's line."""
+
+from __future__ import annotations
+
+import os
+import re
+import sysconfig
+import traceback
+from pathlib import Path
+
+from ..database.url import redact
+from ..errors import AppImportError, DatabaseUrlInvalid, DatabaseUrlMissing, DoctorError
+from ..model import Location
+
+_LIBRARY_ROOTS = tuple(
+    {str(Path(p).resolve()) for k in ("stdlib", "platstdlib", "purelib", "platlib")
+     if (p := sysconfig.get_paths().get(k))}
+)
+_URLISH = re.compile(r"(DATABASE|_URL$|_URI$|DSN|_DB$|^DB_)", re.I)
+
+
+def user_frame(exc: BaseException) -> Location | None:
+    """The innermost traceback frame that is in the user's code, not a library's."""
+    found: Location | None = None
+    pkg_root = str(Path(__file__).resolve().parents[1])
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = str(Path(frame.filename).resolve()) if frame.filename else ""
+        if not path or path.startswith(_LIBRARY_ROOTS) or path.startswith(pkg_root) \
+                or frame.filename.startswith("<"):
+            continue
+        found = Location(_display(path), frame.lineno)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        found = Location(_display(exc.filename), exc.lineno)
+    return found
+
+
+def _display(path: str) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path
+
+
+def _missing_env(exc: BaseException) -> str | None:
+    """The variable name when ``os.environ['X']`` raised KeyError."""
+    if not isinstance(exc, KeyError) or not exc.args or not isinstance(exc.args[0], str):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames and Path(frames[-1].filename).name == "os.py":
+        return exc.args[0]
+    return None
+
+
+def classify(exc: BaseException, what: str, secrets: set[str]) -> DoctorError:
+    """``what`` says what was being loaded, e.g. "app 'shop'" or "env.py"."""
+    loc = user_frame(exc)
+    where = f" at {loc}" if loc else ""
+    text = redact(" ".join(str(exc).split()) or type(exc).__name__, secrets)
+    evidence = {"exception": type(exc).__name__}
+    var = _missing_env(exc)
+    if var and _URLISH.search(var):
+        return DatabaseUrlMissing(
+            f"the environment variable {var} is not set: loading the {what} read it{where}",
+            f"export {var}=dialect+driver://user:password@host/dbname in the shell or service "
+            "that runs the command",
+            location=loc, evidence={**evidence, "variable": var})
+    if var:
+        return AppImportError(
+            f"loading the {what} failed{where}: the environment variable {var} is not set",
+            f"export {var}=... in the shell or service that runs the command",
+            location=loc, evidence={**evidence, "variable": var})
+    if "SQLALCHEMY_DATABASE_URI" in text and "must be set" in text:
+        return DatabaseUrlMissing(
+            f"SQLALCHEMY_DATABASE_URI is not set when the {what} is created{where}",
+            "set app.config['SQLALCHEMY_DATABASE_URI'] (usually from os.environ['DATABASE_URL'])",
+            location=loc, evidence=evidence)
+    name = type(exc).__name__
+    if name == "ArgumentError" and "URL" in text or name == "NoSuchModuleError":
+        fix = "write the URL as dialect+driver://user:password@host/dbname"
+        if "postgres" in text and "postgresql" not in text.replace("postgres:", ""):
+            fix = "write postgresql:// instead of postgres://"
+        return DatabaseUrlInvalid(f"the database URL is not valid{where}: {text}", fix,
+                                  location=loc, evidence=evidence)
+    if isinstance(exc, ModuleNotFoundError):
+        return AppImportError(
+            f"loading the {what} failed{where}: {name}: {text}",
+            f"install the missing package in the environment the command runs in "
+            f"(pip install {exc.name or '...'}), or activate the project's virtualenv",
+            location=loc, evidence=evidence)
+    return AppImportError(
+        f"loading the {what} failed{where}: {name}: {text}",
+        f"fix the error at {loc}" if loc else "run the app once (python -c 'import ...') to see the error",
+        location=loc, evidence=evidence)
+

@@ -1,0 +1,115 @@
+"""The Flask adapter: load the app (never letting it crash us) and read Flask-Migrate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import AppNotFound, DoctorError, MigrationsDirMissing
+from .alembic_config import locations_from_ini
+from .exceptions import classify
+from .loaded import Project
+
+
+def load_flask_project(script_info: Any, directory: str | None = None) -> Project:
+    """Load the app named by FLASK_APP/--app through Flask's own ScriptInfo."""
+    from flask.cli import NoAppException
+
+    name = script_info.app_import_path or os.environ.get("FLASK_APP")
+    project = Project(kind="flask", app_name=name)
+    try:
+        app = script_info.load_app()
+    except NoAppException as exc:
+        error = _retry_import(name) if "While importing" in str(exc) else None
+        if error is None and name is None:
+            error = AppNotFound(
+                "no Flask app to load: FLASK_APP is not set, --app was not given, and there is "
+                "no app.py or wsgi.py here (and no alembic.ini)",
+                "export FLASK_APP=yourpackage (or pass --app yourpackage:create_app), or run "
+                "from the directory holding alembic.ini")
+        elif error is None:
+            error = AppNotFound(f"Flask could not load the app {name!r}: {exc.format_message().splitlines()[0]}",
+                                "check FLASK_APP / --app: module name, factory name, working directory")
+        project.problems.append(error)
+        _fallback_directory(project, directory)
+        return project
+    except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything
+        project.problems.append(classify(exc, f"app {name!r}" if name else "app", set()))
+        _fallback_directory(project, directory)
+        return project
+
+    project.app_name = name or app.import_name
+    with app.app_context():
+        _read_app(app, project, directory)
+    return project
+
+
+def _retry_import(name: str | None) -> DoctorError | None:
+    """Flask folds an ImportError inside the app into text; import again to see the line."""
+    if not name:
+        return None
+    module = name.split(":", 1)[0].removesuffix(".py").replace("/", ".")
+    try:
+        __import__(module)
+    except Exception as exc:  # noqa: BLE001
+        return classify(exc, f"app {name!r}", set())
+    return None
+
+
+def _fallback_directory(project: Project, directory: str | None) -> None:
+    """Even when the app cannot load, the scripts can still be checked."""
+    path = Path(directory or "migrations")
+    if path.is_dir():
+        project.migrations_dir = path.resolve()
+        project.version_dirs = [project.migrations_dir / "versions"]
+
+
+def _read_app(app: Any, project: Project, directory: str | None) -> None:
+    migrate = app.extensions.get("migrate")
+    sqla = app.extensions.get("sqlalchemy")
+    db = getattr(migrate, "db", None) or sqla
+    configured = getattr(migrate, "directory", None) if migrate else None
+    path = Path(directory or configured or "migrations")
+    if not path.is_absolute():
+        path = Path(app.root_path).parent / path if not path.exists() else path
+    if migrate is None:
+        project.problems.append(MigrationsDirMissing(
+            f"the app {project.app_name!r} does not set up Flask-Migrate",
+            "add `migrate = Migrate(app, db)` (or migrate.init_app(app, db)) to the app factory"))
+    project.migrations_dir = path.resolve()
+    project.configure_args = dict(getattr(migrate, "configure_args", {}) or {})
+    project.version_table = project.configure_args.get("version_table", "alembic_version")
+    project.version_table_schema = project.configure_args.get("version_table_schema")
+    project.config_file = project.migrations_dir / "alembic.ini"
+    dirs, recursive = locations_from_ini(project.config_file, project.migrations_dir)
+    project.version_dirs, project.recursive = dirs, recursive
+
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if db is not None:
+        try:
+            engine = db.engine
+            uri = engine.url.render_as_string(hide_password=False)
+        except Exception:  # noqa: BLE001 - fall back to the raw config value
+            pass
+    project.url = uri
+    project.url_source = _url_source(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    project.engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if db is not None:
+        metadata = db.metadata
+        project._metadata_loader = lambda: metadata
+
+
+def _url_source(config_value: str | None) -> str:
+    source = "app.config['SQLALCHEMY_DATABASE_URI']"
+    if not config_value:
+        return source
+    for var in ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"):
+        if os.environ.get(var) == config_value:
+            return f"{source}, from the environment variable {var}"
+    for var, value in os.environ.items():
+        if value == config_value:
+            return f"{source}, from the environment variable {var}"
+    if os.environ.get("DATABASE_URL"):
+        return f"{source}, a value set in the app's code (DATABASE_URL is set but not used)"
+    return f"{source}, a default set in the app's code (no environment variable)"

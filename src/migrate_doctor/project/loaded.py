@@ -1,0 +1,66 @@
+"""A loaded project: where its migrations are, which database, which models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..database.url import mask_url, url_secrets
+from ..errors import DoctorError
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
+
+@dataclass
+class Project:
+    kind: str  # "flask" or "alembic"
+    migrations_dir: Path | None = None
+    version_dirs: list[Path] = field(default_factory=list)
+    recursive: bool = False
+    app_name: str | None = None
+    config_file: Path | None = None
+    url: str | None = None  # secret: never shown, use masked_url
+    url_source: str | None = None
+    version_table: str = "alembic_version"
+    version_table_schema: str | None = None
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    configure_args: dict[str, Any] = field(default_factory=dict)
+    # Problems met while loading: each becomes a finding (app-import-error, ...).
+    problems: list[DoctorError] = field(default_factory=list)
+    _metadata_loader: Callable[[], MetaData | None] | None = None
+    _metadata: Any = field(default=None, repr=False)
+    _metadata_loaded: bool = False
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url)
+
+    @property
+    def secrets(self) -> set[str]:
+        return url_secrets(self.url)
+
+    @property
+    def dialect(self) -> str | None:
+        from ..database.url import dialect_of
+
+        return dialect_of(self.url)
+
+    def metadata(self) -> MetaData | None:
+        """The target metadata (models), loaded once on first use."""
+        if not self._metadata_loaded:
+            self._metadata_loaded = True
+            self._metadata = self._metadata_loader() if self._metadata_loader else None
+        return self._metadata
+
+    def has_problem(self, error_id: str) -> bool:
+        return any(p.id == error_id for p in self.problems)
+
+    def cmd(self, command: str) -> str:
+        """How the user runs an Alembic command for this project."""
+        if self.kind == "flask":
+            return f"flask db {command}"
+        cfg = f" -c {self.config_file}" if self.config_file and self.config_file.name != "alembic.ini" else ""
+        return f"alembic{cfg} {command}"

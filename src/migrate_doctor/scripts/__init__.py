@@ -1,0 +1,1 @@
+"""Revision files -> revision graph and operations, read from the syntax tree."""

@@ -1,0 +1,172 @@
+"""One revision file, read from its syntax tree without importing it."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .operations import Operation, collect_operations, is_empty_body
+
+HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    names: tuple[str, ...]
+    line: int
+
+
+class RevisionFile:
+    """What a revision file declares: its header values and its two functions.
+
+    ``problem`` is set when the file could not be read (a syntax error); header values
+    that are not literals are resolved with Alembic's own loader, and listed in
+    ``unresolved`` where that fails too.
+    """
+
+    def __init__(self, path: Path, text: str | None = None) -> None:
+        self.path = path
+        self.problem: tuple[str, int | None] | None = None  # (message, line)
+        self.unresolved: dict[str, str] = {}  # header name -> reason
+        self.lines: dict[str, int] = {}
+        self._values: dict[str, Any] = {}
+        self.tree: ast.Module | None = None
+        try:
+            self.text = text if text is not None else path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.text = ""
+            self.problem = (f"cannot be read: {exc}", None)
+            return
+        try:
+            self.tree = ast.parse(self.text, filename=str(path))
+        except SyntaxError as exc:
+            self.problem = (f"{exc.msg}", exc.lineno)
+            return
+        self._read_header()
+
+    # -- header ---------------------------------------------------------------
+    def _read_header(self) -> None:
+        assert self.tree is not None
+        pending: dict[str, ast.AST] = {}
+        for node in self.tree.body:
+            target: ast.expr | None = None
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            if isinstance(target, ast.Name) and target.id in HEADER_NAMES and value is not None:
+                self.lines[target.id] = node.lineno
+                try:
+                    self._values[target.id] = ast.literal_eval(value)
+                    pending.pop(target.id, None)
+                except ValueError:
+                    pending[target.id] = value
+        if pending:
+            self._resolve_by_import(sorted(pending))
+
+    def _resolve_by_import(self, names: list[str]) -> None:
+        """Fall back to Alembic's loader for values that are not literals."""
+        try:
+            from alembic.util import load_python_file
+
+            module = load_python_file(str(self.path.parent), self.path.name)
+        except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            reason = f"{type(exc).__name__}: {exc}"
+            for name in names:
+                self.unresolved[name] = reason
+            return
+        for name in names:
+            self._values[name] = getattr(module, name, None)
+
+    def _tuple(self, name: str) -> tuple[str, ...]:
+        value = self._values.get(name)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return tuple(str(v) for v in value)
+        return (str(value),)
+
+    @property
+    def revision(self) -> str | None:
+        value = self._values.get("revision")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def down_revisions(self) -> tuple[str, ...]:
+        return self._tuple("down_revision")
+
+    @property
+    def branch_labels(self) -> tuple[str, ...]:
+        return self._tuple("branch_labels")
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return self._tuple("depends_on")
+
+    @property
+    def declares_revision(self) -> bool:
+        return "revision" in self.lines
+
+    @cached_property
+    def message(self) -> str:
+        """The first line of the module docstring (Alembic's revision message)."""
+        if self.tree is None:
+            return ""
+        doc = ast.get_docstring(self.tree) or ""
+        return doc.strip().splitlines()[0] if doc.strip() else ""
+
+    # -- body -----------------------------------------------------------------
+    def function(self, name: str) -> ast.FunctionDef | None:
+        if self.tree is None:
+            return None
+        for node in self.tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return node
+        return None
+
+    @property
+    def upgrade_is_empty(self) -> bool:
+        return is_empty_body(self.function("upgrade"))
+
+    @property
+    def downgrade_is_empty(self) -> bool:
+        return is_empty_body(self.function("downgrade"))
+
+    @cached_property
+    def operations(self) -> list[Operation]:
+        ops: list[Operation] = []
+        for name in ("upgrade", "downgrade"):
+            func = self.function(name)
+            if func is not None:
+                ops.extend(collect_operations(func, self.text))
+        return ops
+
+    def ops(self, function: str = "upgrade") -> list[Operation]:
+        return [o for o in self.operations if o.function == function]
+
+    @cached_property
+    def imports(self) -> list[Import]:
+        found: list[Import] = []
+        if self.tree is None:
+            return found
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    found.append(Import(alias.name, (), node.lineno))
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                found.append(Import(module, tuple(a.name for a in node.names), node.lineno))
+        return found
+
+    def __repr__(self) -> str:
+        return f"RevisionFile({self.path.name!r}, revision={self.revision!r})"
