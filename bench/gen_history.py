@@ -92,7 +92,7 @@ class Table:
     name: str
     owner: int
     cols: dict[str, Col]
-    fks: list[tuple[str, str]] = field(default_factory=list)  # (column, referred table)
+    fks: list[tuple[str, str, str]] = field(default_factory=list)  # (column, referred table, name)
     indexes: dict[str, list[str]] = field(default_factory=dict)
     pinned: bool = False  # referred to by a foreign key: never dropped
     seeded: bool = False  # holds rows: no unique indexes added later
@@ -181,7 +181,7 @@ class History:
             ref.pinned = True
             col = Col(self.unique(f"{ref.name.split('_', 1)[1].rstrip('s')}_id", t.cols), "int", locked=True)
             t.cols[col.name] = col
-            t.fks.append((col.name, ref.name))
+            t.fks.append((col.name, ref.name, ""))
             ix = self.reserve(f"ix_{name}_{col.name}")
             t.indexes[ix] = [col.name]
             extra.append(f"op.create_index(op.f('{ix}'), '{name}', ['{col.name}'], unique=False)")
@@ -195,7 +195,7 @@ class History:
 
     def render_create(self, t: Table, unique: str | None = None) -> list[str]:
         lines = [f"op.create_table('{t.name}',"] + [c.render() + "," for c in t.cols.values()]
-        lines += [f"sa.ForeignKeyConstraint(['{c}'], ['{r}.id'], )," for c, r in t.fks]
+        lines += [f"sa.ForeignKeyConstraint(['{c}'], ['{r}.id'], )," for c, r, name in t.fks if not name]
         lines.append("sa.PrimaryKeyConstraint('id')" + ("," if unique else ""))
         if unique:
             lines.append(f"sa.UniqueConstraint('{unique}')")
@@ -354,8 +354,8 @@ class History:
         ref.pinned = True
         col = Col(self.unique(f"{ref.name.split('_', 1)[1].rstrip('s')}_id", t.cols), "int", locked=True)
         t.cols[col.name] = col
-        t.fks.append((col.name, ref.name))
         fk = self.reserve(f"fk_{t.name}_{col.name}")
+        t.fks.append((col.name, ref.name, fk))
         up = [f"op.add_column('{t.name}', {col.render()})"]
         up += guarded([f"op.create_foreign_key('{fk}', '{t.name}', '{ref.name}', ['{col.name}'], ['id'])"])
         down = guarded([f"op.drop_constraint('{fk}', '{t.name}', type_='foreignkey')"])
@@ -384,7 +384,9 @@ class History:
         del self.tables[t.name]
         down = self.render_create(t) + [f"op.create_index('{ix}', '{t.name}', {cols!r}, unique=False)"
                                         for ix, cols in t.indexes.items()]
-        return Op("drop_table", f"drop {t.name}", [f"op.drop_table('{t.name}')"], down)
+        added = [f"op.create_foreign_key('{n}', '{t.name}', '{r}', ['{c}'], ['id'])" for c, r, n in t.fks if n]
+        down += guarded(added) if added else []
+        return Op("drop_table", f"drop {t.name}", [f"op.drop_table('{t.name}')"], down, sqlite_guard=bool(added))
 
     WEIGHTS: dict[str, int] = {
         "create_table": 12, "add_column": 16, "add_not_null": 6, "backfill_not_null": 3,

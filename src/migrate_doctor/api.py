@@ -10,7 +10,7 @@ from typing import Any
 
 from .checks import CHECKS, Context
 from .database.url import redact
-from .errors import DoctorError, MigrationsDirMissing
+from .errors import DoctorError, MigrationsDirMissing, UsageError
 from .model import DatabaseInfo, Finding, ProjectInfo, Report, Severity
 from .project.loaded import Project
 
@@ -112,6 +112,8 @@ def _run_checks(ctx: Context, report: Report, ids: tuple[str, ...] | None = None
     for entry in CHECKS.all():
         if ids is not None and entry.id not in ids:
             continue
+        if ids is None and entry.options.get("command", report.command) != report.command:
+            continue
         if not all(ctx.has(need) for need in entry.options.get("needs", ())):
             continue
         try:
@@ -166,3 +168,193 @@ def verify(target: Target | None = None, *, drift: bool = False,
                            "no database URL: nothing to verify",
                            "set the URL (DATABASE_URL / sqlalchemy.url) or pass --url"))
     return _redacted(report, project.secrets)
+
+
+# -- lint -------------------------------------------------------------------------------
+
+def _server_version(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(p) for p in str(text).split(".") if p.isdigit())
+    except ValueError:
+        raise UsageError(f"--server-version {text!r} is not a version", "e.g. --server-version 16") from None
+
+
+def _resolve_revision(files: list[Any], text: str) -> str:
+    """A full revision id from a full or unique partial id."""
+    ids = [f.revision for f in files if f.revision]
+    if text in ids:
+        return text
+    matches = [r for r in ids if r.startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    why = "matches several revisions" if matches else "matches no revision"
+    raise UsageError(f"revision {text!r} {why}", "give a revision id from `flask db history`")
+
+
+def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: str | None = None,
+         pending: bool = False, dialect: str | None = None, server_version: str | None = None,
+         select: set[str] | None = None, ignore: set[str] | None = None,
+         project: Project | None = None) -> Report:
+    """Lint revision files for unsafe operations. Needs no database unless ``pending``."""
+    from .config import load_config
+    from .rules import run_rules
+    from .scripts import order
+    from .scripts.directory import read_scripts
+    from .suppress import apply_ignores, parse_ignores
+
+    project = project or load_project(target, run_env=False)
+    ctx = Context(project)
+    if project.migrations_dir is not None and project.migrations_dir.is_dir():
+        ctx.scripts = read_scripts(project.migrations_dir, project.version_dirs, project.recursive)
+    report = Report("lint")
+    blocking = [p for p in project.problems if p.id in
+                ("app-not-found", "app-import-error", "migrations-dir-missing")]
+    if ctx.scripts is None or blocking:
+        report.findings.extend(p.to_finding() for p in blocking)
+        if not blocking:
+            report.add(MigrationsDirMissing("no migrations directory to lint",
+                                            "run from the project root or pass --directory").to_finding())
+        return _redacted(report, project.secrets)
+    ordered = order.upgrade_order(ctx.scripts.readable)
+    report.project = ProjectInfo(project.kind, str(project.migrations_dir), len(ordered),
+                                 tuple(order.heads(ordered)), project.app_name,
+                                 str(project.config_file) if project.config_file else None)
+    cfg = load_config(project.migrations_dir)
+
+    report_on: set[str] | None = None
+    if paths:
+        wanted = {Path(p).resolve() for p in paths}
+        report_on = {f.revision for f in ordered if f.path.resolve() in wanted}
+    if since:
+        rev = _resolve_revision(ordered, since)
+        below = order.ancestors(ordered, rev)
+        after = {f.revision for f in ordered} - below
+        report_on = after if report_on is None else report_on & after
+    db_version: tuple[int, ...] | None = None
+    if pending:
+        states = read_states(project)
+        if states.db is None:
+            error = states.db_error or UsageError(
+                "--pending needs the database, and the project has no database URL",
+                "pass --url, or lint --since REV instead")
+            raise error
+        db_version = _server_version(states.db.server_version)
+        dialect = dialect or states.db.dialect
+        assert states.graph is not None
+        todo = set(states.graph.upgrade_order("heads", states.db.current)) if states.graph.ok else set()
+        report_on = todo if report_on is None else report_on & todo
+    if cfg.start_after:
+        old = order.ancestors(ordered, _resolve_revision(ordered, cfg.start_after))
+        report_on = ({f.revision for f in ordered} - old) if report_on is None else report_on - old
+    if dialect is None:
+        dialect = project.dialect
+        if dialect is None and project.kind == "alembic":
+            from .project.alembic_config import _run_env_offline
+
+            _run_env_offline(project)
+            dialect = project.dialect
+    version = _server_version(server_version) or db_version
+    if version is None and dialect == "sqlite":
+        import sqlite3
+
+        version = sqlite3.sqlite_version_info
+    env_py = project.migrations_dir / "env.py"
+    env_source = env_py.read_text(encoding="utf-8", errors="replace") if env_py.is_file() else ""
+
+    # files that do not parse are findings too
+    broken = [f for f in ctx.scripts.files if f.problem is not None and
+              (not paths or f.path.resolve() in {Path(p).resolve() for p in paths})]
+    if broken:
+        _run_checks(Context(project, scripts=type(ctx.scripts)(ctx.scripts.migrations_dir,
+                                                             ctx.scripts.version_dirs, broken)),
+                    report, ("script-syntax-error",))
+    findings = run_rules(ordered, report_on=report_on, dialect=dialect, server_version=version,
+                         env_source=env_source,
+                         select=(select or set()) | (cfg.select or set()) or None,
+                         ignore=(ignore or set()) | cfg.ignore)
+    findings = [replace(f, severity=cfg.severity[f.id]) if f.id in cfg.severity else f
+                for f in findings]
+    ignores = []
+    for f in ordered:
+        if report_on is None or f.revision in report_on:
+            from .checks._context import display_path
+
+            ignores.extend(parse_ignores(display_path(f.path), f.text))
+    report.findings.extend(apply_ignores(findings, ignores))
+    report.extra["lint"] = {"dialect": dialect, "server_version":
+                            ".".join(map(str, version)) if version else None,
+                            "revisions_checked": len(report_on) if report_on is not None else len(ordered)}
+    return _redacted(report, project.secrets)
+
+
+# -- plan -------------------------------------------------------------------------------
+
+def plan(target: Target | None = None, *, revision_range: str | None = None,
+         project: Project | None = None) -> Report:
+    """Split revisions into what runs before the new code and what runs after the old
+    code is retired; mixed revisions must be split first."""
+    from .scripts.phases import revision_phase
+
+    project = project or load_project(target)
+    ctx = read_states(project, database=revision_range is None)
+    report = _report("plan", ctx)
+    if ctx.graph is None or not ctx.graph.ok:
+        _run_checks(ctx, report, ("script-syntax-error", "duplicate-revision-id",
+                                  "dangling-down-revision", "revision-cycle"))
+        return _redacted(report, project.secrets)
+    if revision_range:
+        lower, _, upper = revision_range.partition(":")
+        upper = upper or "heads"
+        try:
+            lower_arg: Any = "base" if lower in ("", "base") else (_resolve_revision(
+                list(ctx.graph.files.values()), lower),)
+            ctx.selected = ctx.graph.upgrade_order(upper, lower_arg)
+        except DoctorError:
+            raise
+        except Exception as exc:  # alembic's ResolutionError and friends
+            raise UsageError(f"cannot read the range {revision_range!r}: {exc}",
+                             "give it as REV:REV, base:head or REV: (up to the heads)") from None
+    elif ctx.db is not None:
+        current = ctx.db.current
+        if any(r not in ctx.graph.files for r in current):
+            _run_checks(ctx, report, ("database-unknown-revision",))
+            return _redacted(report, project.secrets)
+        ctx.selected = ctx.graph.upgrade_order("heads", current)
+    else:
+        if not report.has_errors:
+            raise UsageError("plan needs the pending revisions (a database) or a range",
+                             "pass --url, or a range such as `plan base:head`")
+        return _redacted(report, project.secrets)
+    phases = {rev: revision_phase(ctx.graph.files[rev].operations) for rev in ctx.selected}
+    before, after, split = [], [], []
+    contract_seen = False
+    for rev in ctx.selected:
+        phase = phases[rev]
+        if phase.value == "mixed":
+            split.append(rev)
+            contract_seen = True
+        elif phase.value == "contract" or contract_seen:
+            after.append(rev)
+            contract_seen = contract_seen or phase.value == "contract"
+            if phase.value == "expand":
+                report.add(Finding(
+                    "expand-after-contract", Severity.WARNING, "An expand step waits behind a contract step",
+                    f"revision {rev} adds to the schema but comes after a contract revision, so it "
+                    "cannot run before the new code is deployed",
+                    "move it before the contract revision (change down_revision), or deploy in two "
+                    "steps", None, {"revision": rev}))
+        else:
+            before.append(rev)
+    report.extra["plan"] = {"before_deploy": before, "after_deploy": after, "split_first": split,
+                            "phases": {rev: phases[rev].value for rev in ctx.selected}}
+    _run_checks(ctx, report, ("contract-still-mapped", "multiple-heads"))
+    return _redacted(report, project.secrets)
+
+
+def rules() -> list[Any]:
+    """Every lint rule's registry entry (id, severity, title, doc)."""
+    from .rules import RULES
+
+    return sorted(RULES.all(), key=lambda e: e.id)

@@ -25,6 +25,7 @@ class Context:
     graph: Graph | None = None
     db: DatabaseState | None = None
     db_error: Any = None  # the DoctorError met while connecting, if any
+    selected: list[str] | None = None  # the revisions a command is about (plan)
 
     # which states a check can ask for, and whether they are there
     def has(self, need: str) -> bool:

@@ -78,4 +78,87 @@ def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
     sys.exit(0)
 
 
-COMMANDS: list[Callable[..., Any]] = [diagnose, verify]
+def _fail_usage(exc: Exception) -> None:
+    from ..errors import DoctorError
+
+    if isinstance(exc, DoctorError):
+        click.echo(exc.one_line(), err=True)
+        sys.exit(exc.exit_code if exc.exit_code == 2 else 1)
+    raise exc
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--since", metavar="REV", help="Only revisions after REV.")
+@click.option("--pending", is_flag=True, help="Only revisions the database has not applied.")
+@click.option("--url", help="Database URL (for --pending).", default=None)
+@click.option("--dialect", type=click.Choice(["postgresql", "sqlite", "mysql"]),
+              help="Target database (default: from the project's URL).")
+@click.option("--server-version", metavar="X.Y", help="Target server version, e.g. 16 or 3.45.")
+@click.option("--select", multiple=True, metavar="RULE", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True)
+@strict_option
+@click.pass_context
+def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending: bool,
+         url: str | None, dialect: str | None, server_version: str | None,
+         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Lint revision scripts for unsafe operations (no database needed)."""
+    from .. import api
+
+    target = get_target(ctx)
+    if url:
+        target.url = url
+    try:
+        report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
+                          server_version=server_version, select=set(select) or None,
+                          ignore=set(ignore))
+    except Exception as exc:  # noqa: BLE001 - typed errors become one line
+        _fail_usage(exc)
+    finish(report, fmt, strict)
+
+
+@click.command()
+@click.argument("revision_range", required=False, metavar="[REV:REV]")
+@click.option("--url", help="Database URL (the pending revisions).", default=None)
+@format_option
+@strict_option
+@click.pass_context
+def plan(ctx: click.Context, revision_range: str | None, url: str | None, fmt: str,
+         strict: bool) -> None:
+    """Deploy order: what runs before the new code, what after the old code is retired."""
+    from .. import api
+
+    target = get_target(ctx)
+    if url:
+        target.url = url
+    try:
+        report = api.plan(target, revision_range=revision_range)
+    except Exception as exc:  # noqa: BLE001
+        _fail_usage(exc)
+    finish(report, fmt, strict)
+
+
+@click.command("rules")
+@click.argument("rule_id", required=False)
+def rules_command(rule_id: str | None) -> None:
+    """List the lint rules, or explain one: `rules RULE-ID`."""
+    from .. import api
+
+    entries = api.rules()
+    if rule_id is None:
+        width = max(len(e.id) for e in entries)
+        for e in entries:
+            click.echo(f"{e.id:<{width}}  {e.severity.value:<7}  {e.title}")
+        return
+    entry = next((e for e in entries if e.id == rule_id), None)
+    if entry is None:
+        click.echo(f"usage-error: no rule {rule_id!r}. Fix: `migrate-doctor rules` lists them.",
+                   err=True)
+        sys.exit(2)
+    click.echo(f"{entry.id} ({entry.severity.value}): {entry.title}\n")
+    click.echo(entry.doc)
+
+
+COMMANDS: list[Callable[..., Any]] = [diagnose, verify, lint, plan, rules_command]

@@ -32,7 +32,25 @@ def render_text(report: Report, out: TextIO) -> None:
                 fix.append(f.fix)
                 console.print(Padding(fix, (0, 0, 0, 2)))
             console.print()
+    plan = report.extra.get("plan")
+    if plan is not None:
+        _render_plan(console, plan)
     s = report.summary()
     parts = [f"{s['error']} error(s)", f"{s['warning']} warning(s)", f"{s['info']} info"]
     style = "bold red" if s["error"] else ("yellow" if s["warning"] else "green")
     console.print(Text(", ".join(parts), style=style))
+
+
+def _render_plan(console: Console, plan: dict[str, list[str]]) -> None:
+    phases = plan.get("phases", {})
+    sections = (("Before deploying the new code", "before_deploy"),
+                ("After the old code is retired", "after_deploy"),
+                ("Split first (expand and contract in one revision)", "split_first"))
+    for title, key in sections:
+        revs = plan.get(key, [])
+        console.print(Text(f"{title}:", style="bold"))
+        if not revs:
+            console.print(Text("  (nothing)", style="dim"))
+        for rev in revs:
+            console.print(Text(f"  {rev}  {phases.get(rev, '')}"))
+    console.print()
