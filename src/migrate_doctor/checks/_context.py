@@ -31,8 +31,8 @@ class Context:
     def has(self, need: str) -> bool:
         if need == "scripts":
             return self.scripts is not None
-        if need == "graph":
-            return self.graph is not None and self.graph.ok
+        if need == "graph":  # whole: a file that cannot be read leaves holes in it
+            return self.graph is not None and self.graph.ok and not self.unreadable
         if need == "database":
             return self.db is not None
         if need == "models":
@@ -44,6 +44,18 @@ class Context:
 
     def cmd(self, command: str) -> str:
         return self.project.cmd(command)
+
+    @cached_property
+    def unreadable(self) -> list[RevisionFile]:
+        """Revision files whose place in the graph is unknown: they do not parse, or their
+        revision id could not be read. Graph answers are not derived while they exist."""
+        if self.scripts is None:
+            return []
+        return [f for f in self.scripts.files if f.problem is not None or "revision" in f.unresolved]
+
+    def in_unreadable(self, rev: str) -> bool:
+        """Whether a file that cannot be read mentions this revision id (so it may define it)."""
+        return any(rev in f.text for f in self.unreadable)
 
     @cached_property
     def heads(self) -> tuple[str, ...]:

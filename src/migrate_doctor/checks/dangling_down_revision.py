@@ -27,6 +27,8 @@ def run(ctx: Context) -> Iterator[Hit]:
     if ctx.graph is None:
         return
     for rf, missing, is_dependency in ctx.graph.problems.dangling:
+        if ctx.in_unreadable(missing):
+            continue  # its file exists but does not parse: script-syntax-error says so
         field = "depends_on" if is_dependency else "down_revision"
         loc = ctx.location(rf, rf.lines.get(field))
         what = "itself" if missing == rf.revision else f"{missing!r}, which no file defines"

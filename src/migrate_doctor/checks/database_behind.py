@@ -27,6 +27,10 @@ def run(ctx: Context) -> Iterator[Hit]:
     current = ctx.db.current
     if not current or any(r not in ctx.graph.files for r in current):
         return
+    if any(a != b and a in ctx.graph.ancestors(b) for a in current for b in current):
+        return  # one row is an ancestor of another: version-table-inconsistent reports it
+    if set(current) == set(ctx.graph.heads):
+        return
     pending = ctx.graph.upgrade_order("heads", current)
     if not pending:
         return

@@ -55,8 +55,8 @@ def run(ctx: Context) -> Iterator[Hit]:
     assert ctx.scripts is not None and ctx.db is not None
     known = {rf.revision for rf in ctx.scripts.readable}
     for rev in ctx.db.current:
-        if rev in known:
-            continue
+        if rev in known or ctx.in_unreadable(rev):
+            continue  # a file that does not parse may define it: script-syntax-error says so
         found = None
         for directory in ctx.scripts.version_dirs:
             found = find_in_git(directory, rev)

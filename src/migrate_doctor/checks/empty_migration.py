@@ -25,11 +25,10 @@ from ..model import Severity
 def run(ctx: Context) -> Iterator[Hit]:
     assert ctx.scripts is not None
     for rf in ctx.scripts.readable:
-        if len(rf.down_revisions) > 1 or rf.function("upgrade") is None:
+        if len(rf.down_revisions) > 1 or "upgrade" not in rf.function_lines:
             continue  # a merge revision is empty on purpose
         if rf.upgrade_is_empty:
-            func = rf.function("upgrade")
-            loc = ctx.location(rf, func.lineno if func else None)
+            loc = ctx.location(rf, rf.function_lines["upgrade"])
             yield Hit(f"revision {rf.revision} ({loc.path}) has an empty upgrade()",
                       f"delete {loc.path} if nothing follows it yet, or add the operations it "
                       "was meant to hold", loc, {"revision": rf.revision})

@@ -51,7 +51,9 @@ def run(ctx: Context) -> Iterator[Hit]:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    assert ctx.db is not None and ctx.graph is not None and ctx.db.engine is not None
+    assert ctx.db is not None and ctx.graph is not None
+    if ctx.db.engine is None:  # a SQLite file that does not exist yet: nothing to compare
+        return
     heads = set(ctx.graph.heads)
     if not heads or set(ctx.db.current) != heads:
         return

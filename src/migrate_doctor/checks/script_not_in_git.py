@@ -14,6 +14,7 @@ Fix:
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,11 +48,13 @@ def run(ctx: Context) -> Iterator[Hit]:
         if tracked_out is None:
             continue
         root = Path(top.strip())
-        tracked = {(root / p).resolve() for p in tracked_out.split("\0") if p}
-        ignored = {(root / p).resolve() for p in ignored_out.split("\0") if p}
+        tracked = {os.path.join(root, p) for p in tracked_out.split("\0") if p}
+        ignored = {os.path.join(root, p) for p in ignored_out.split("\0") if p}
+        real_dir = os.path.realpath(directory)
         for rf in ctx.scripts.files:
-            path = rf.path.resolve()
-            if directory.resolve() not in path.parents or path in tracked:
+            # git names files by their real path; resolve only what is not found as is
+            path = os.path.join(real_dir, os.path.relpath(rf.path, directory))
+            if os.path.relpath(path, real_dir).startswith("..") or path in tracked:
                 continue
             loc = ctx.location(rf)
             state = "ignored by .gitignore" if path in ignored else "untracked"

@@ -125,26 +125,31 @@ def _run_env_offline(project: Project) -> None:
     assert project.config_file is not None
     captured: dict[str, Any] = {}
 
-    class Capture(EnvironmentContext):
-        def configure(self, *args: Any, **kw: Any) -> None:  # type: ignore[override]
-            captured.update(kw)
-            connection = kw.get("connection")
-            if connection is not None:
-                captured["url"] = connection.engine.url.render_as_string(hide_password=False)
-            raise _Configured
+    def configure(*args: Any, **kw: Any) -> None:
+        captured.update(kw)
+        connection = kw.get("connection")
+        if connection is not None:
+            captured["url"] = connection.engine.url.render_as_string(hide_password=False)
+        raise _Configured
 
     try:
         cfg = Config(str(project.config_file))
         cfg.file_config  # noqa: B018 - parse now; then hide the file from env.py's fileConfig
         cfg.config_file_name = None  # so the env.py template does not reconfigure logging
         script = ScriptDirectory.from_config(cfg)
-        with Capture(cfg, script, fn=lambda rev, context: [], as_sql=True,
-                     output_buffer=_NullBuffer(), dont_mutate=True):
+        # Alembic installs the `alembic.context` proxies per class (a subclass gets none),
+        # so the capturing configure() goes on the instance, which the proxy then exposes.
+        environment = EnvironmentContext(cfg, script, fn=lambda rev, context: [], as_sql=True,
+                                         output_buffer=_NullBuffer(), dont_mutate=True)
+        environment.configure = configure  # type: ignore[method-assign]
+        with environment:
             script.run_env()
     except _Configured:
         pass
     except configparser.Error as exc:
-        project.problems.append(_ini_error(project.config_file, exc))
+        error = _ini_error(project.config_file, exc)
+        if not project.has_problem(error.id):  # already met reading the ini ourselves
+            project.problems.append(error)
         return
     except Exception as exc:  # noqa: BLE001 - env.py is user code
         project.problems.append(classify(exc, "env.py", project.secrets))

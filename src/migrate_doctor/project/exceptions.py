@@ -46,7 +46,8 @@ def _missing_env(exc: BaseException) -> str | None:
     if not isinstance(exc, KeyError) or not exc.args or not isinstance(exc.args[0], str):
         return None
     frames = traceback.extract_tb(exc.__traceback__)
-    if frames and Path(frames[-1].filename).name == "os.py":
+    # os is a frozen module on Python 3.11+: its frames are named "<frozen os>"
+    if frames and (frames[-1].filename == "<frozen os>" or Path(frames[-1].filename).name == "os.py"):
         return exc.args[0]
     return None
 

@@ -1,56 +1,54 @@
-"""Human output with rich: findings grouped by severity, each with its fix."""
+"""Human output with rich: findings grouped by severity, each with its fix.
+
+Everything is built into one rich Text and printed once, soft-wrapped: rich's per-line
+layout costs seconds on a lint of a long history (thousands of findings).
+"""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 from ..model import Report, Severity
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-LABEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
 def render_text(report: Report, out: TextIO) -> None:
-    console = Console(file=out, highlight=False, soft_wrap=False)
+    text = Text()
     for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        group = [f for f in report.findings if f.severity is severity]
-        for f in group:
-            head = Text()
-            head.append(f"{LABEL[severity]:<8}", style=STYLE[severity])
-            head.append(f.id, style="bold")
-            head.append(f"  {f.title}")
-            console.print(head)
+        for f in (f for f in report.findings if f.severity is severity):
+            text.append(f"{severity.value:<8}", style=STYLE[severity])
+            text.append(f.id, style="bold")
+            text.append(f"  {f.title}\n")
             if f.location is not None:
-                console.print(Padding(Text(f"at {f.location}", style="dim"), (0, 0, 0, 2)))
-            console.print(Padding(Text(f.message), (0, 0, 0, 2)))
+                text.append(f"  at {f.location}\n", style="dim")
+            text.append(f"  {f.message}\n")
             if f.fix:
-                fix = Text("fix: ", style="green")
-                fix.append(f.fix)
-                console.print(Padding(fix, (0, 0, 0, 2)))
-            console.print()
+                text.append("  fix: ", style="green")
+                text.append(f.fix.replace("\n", "\n       ") + "\n")
+            text.append("\n")
     plan = report.extra.get("plan")
     if plan is not None:
-        _render_plan(console, plan)
+        _plan(text, plan)
     s = report.summary()
-    parts = [f"{s['error']} error(s)", f"{s['warning']} warning(s)", f"{s['info']} info"]
     style = "bold red" if s["error"] else ("yellow" if s["warning"] else "green")
-    console.print(Text(", ".join(parts), style=style))
+    text.append(f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info", style=style)
+    Console(file=out, highlight=False, soft_wrap=True).print(text)
 
 
-def _render_plan(console: Console, plan: dict[str, list[str]]) -> None:
+def _plan(text: Text, plan: dict[str, Any]) -> None:
     phases = plan.get("phases", {})
     sections = (("Before deploying the new code", "before_deploy"),
                 ("After the old code is retired", "after_deploy"),
                 ("Split first (expand and contract in one revision)", "split_first"))
     for title, key in sections:
+        text.append(f"{title}:\n", style="bold")
         revs = plan.get(key, [])
-        console.print(Text(f"{title}:", style="bold"))
         if not revs:
-            console.print(Text("  (nothing)", style="dim"))
+            text.append("  (nothing)\n", style="dim")
         for rev in revs:
-            console.print(Text(f"  {rev}  {phases.get(rev, '')}"))
-    console.print()
+            text.append(f"  {rev}  {phases.get(rev, '')}\n")
+    text.append("\n")

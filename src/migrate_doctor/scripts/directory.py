@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,16 +31,21 @@ class ScriptSet:
 
 
 def revision_paths(version_dirs: list[Path], recursive: bool = False) -> list[Path]:
-    seen: set[Path] = set()
+    seen: set[str] = set()
     paths: list[Path] = []
     for directory in version_dirs:
         if not directory.is_dir():
             continue
-        candidates = directory.rglob("*.py") if recursive else directory.glob("*.py")
-        for path in sorted(candidates):
-            if path.name.startswith(("__", ".", "#")) or "__pycache__" in path.parts:
+        if recursive:
+            candidates = sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)
+        else:
+            candidates = sorted(Path(e.path) for e in os.scandir(directory)
+                                if e.name.endswith(".py") and e.is_file())
+        for path in candidates:
+            if path.name.startswith(("__", ".", "#")):
                 continue
-            real = path.resolve()
+            # the same file reached through two version locations counts once
+            real = os.path.realpath(path) if len(version_dirs) > 1 else str(path)
             if real not in seen:
                 seen.add(real)
                 paths.append(path)
@@ -48,5 +54,27 @@ def revision_paths(version_dirs: list[Path], recursive: bool = False) -> list[Pa
 
 def read_scripts(migrations_dir: Path, version_dirs: list[Path] | None = None,
                  recursive: bool = False) -> ScriptSet:
+    """Read every revision file; unchanged files come from the disk cache."""
+    from . import cache
+
     dirs = version_dirs or [migrations_dir / "versions"]
-    return ScriptSet(migrations_dir, dirs, [RevisionFile(p) for p in revision_paths(dirs, recursive)])
+    known = cache.load(dirs)
+    fresh: dict[str, tuple[tuple[int, int], dict[str, object]]] = {}
+    files: list[RevisionFile] = []
+    misses = 0
+    for path in revision_paths(dirs, recursive):
+        key = cache.stat_key(path)
+        entry = known.get(str(path))
+        hit = entry is not None and entry[0] == key
+        rf = RevisionFile(path, cached=entry[1] if hit and entry else None)
+        files.append(rf)
+        if hit and entry is not None:
+            fresh[str(path)] = entry
+            continue
+        misses += 1
+        snap = rf.snapshot() if key is not None else None
+        if snap is not None and key is not None:
+            fresh[str(path)] = (key, snap)
+    if misses or len(fresh) != len(known):
+        cache.save(dirs, fresh)
+    return ScriptSet(migrations_dir, dirs, files)

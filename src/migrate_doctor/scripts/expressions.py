@@ -47,6 +47,31 @@ class Unknown:
     source: str
 
 
+class Source:
+    """A file's text with fast source segments (``ast.get_source_segment`` splits the
+    whole text again on every call)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[bytes] | None = None
+
+    def segment(self, node: ast.AST) -> str:
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None:
+            return ""
+        if self._lines is None:
+            self._lines = [line.encode() for line in self.text.splitlines(keepends=True)]
+        lines = self._lines[node.lineno - 1:end_line]  # type: ignore[attr-defined]
+        if not lines:
+            return ""
+        start = node.col_offset  # type: ignore[attr-defined]
+        if len(lines) == 1:
+            return lines[0][start:end_col].decode(errors="replace")
+        return b"".join([lines[0][start:], *lines[1:-1], lines[-1][:end_col]]).decode(
+            errors="replace")
+
+
 def dotted_name(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -59,8 +84,10 @@ def dotted_name(node: ast.AST) -> str | None:
     return None
 
 
-def to_value(node: ast.AST, text: str) -> Any:
+def to_value(node: ast.AST, text: Source | str) -> Any:
     """Turn an expression node into a plain value, Call, Name or Unknown."""
+    if isinstance(text, str):
+        text = Source(text)
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, (ast.Tuple, ast.List)):
@@ -77,14 +104,14 @@ def to_value(node: ast.AST, text: str) -> Any:
         if name:
             return Name(name)
     if isinstance(node, ast.Call):
-        func = dotted_name(node.func) or (ast.get_source_segment(text, node.func) or "?")
+        func = dotted_name(node.func) or (text.segment(node.func) or "?")
         args = tuple(to_value(a, text) for a in node.args if not isinstance(a, ast.Starred))
         kwargs = {k.arg: to_value(k.value, text) for k in node.keywords if k.arg}
-        return Call(func, args, kwargs, ast.get_source_segment(text, node) or "")
+        return Call(func, args, kwargs, text.segment(node))
     if isinstance(node, ast.JoinedStr):
-        return Unknown(ast.get_source_segment(text, node) or "")
+        return Unknown(text.segment(node))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = to_value(node.operand, text)
         if isinstance(inner, (int, float)):
             return -inner
-    return Unknown(ast.get_source_segment(text, node) or "")
+    return Unknown(text.segment(node))

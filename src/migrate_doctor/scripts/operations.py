@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expressions import Call, Name, dotted_name, to_value
+from .expressions import Call, Name, Source, dotted_name, to_value
 
 # Positional parameters of Alembic's operations, so that an argument can be asked
 # for by name whether it was passed by position or by keyword.
@@ -108,7 +108,7 @@ def _autocommit(item: ast.withitem) -> bool:
 
 
 class _Collector(ast.NodeVisitor):
-    def __init__(self, function: str, text: str) -> None:
+    def __init__(self, function: str, text: Source) -> None:
         self.function = function
         self.text = text
         self.ops: list[Operation] = []
@@ -175,11 +175,11 @@ class _Collector(ast.NodeVisitor):
             batch_table=table,
             batch_kwargs=batch_kwargs,
             in_autocommit=self.autocommit > 0,
-            source=ast.get_source_segment(self.text, node) or "",
+            source=self.text.segment(node),
         ))
 
 
-def collect_operations(func: ast.FunctionDef, text: str) -> list[Operation]:
+def collect_operations(func: ast.FunctionDef, text: Source) -> list[Operation]:
     collector = _Collector(func.name, text)
     for stmt in func.body:
         collector.visit(stmt)

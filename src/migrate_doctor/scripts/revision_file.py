@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .expressions import Source
 from .operations import Operation, collect_operations, is_empty_body
 
 HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
@@ -29,25 +31,48 @@ class RevisionFile:
     ``unresolved`` where that fails too.
     """
 
-    def __init__(self, path: Path, text: str | None = None) -> None:
+    # what snapshot() keeps, so that an unchanged file need not be parsed again
+    CACHED = ("problem", "unresolved", "lines", "_values", "message", "function_lines",
+              "upgrade_is_empty", "downgrade_is_empty", "operations", "imports")
+
+    def __init__(self, path: Path, text: str | None = None,
+                 cached: dict[str, Any] | None = None) -> None:
         self.path = path
         self.problem: tuple[str, int | None] | None = None  # (message, line)
         self.unresolved: dict[str, str] = {}  # header name -> reason
         self.lines: dict[str, int] = {}
         self._values: dict[str, Any] = {}
-        self.tree: ast.Module | None = None
+        self._tree: ast.Module | None = None
         try:
             self.text = text if text is not None else path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             self.text = ""
             self.problem = (f"cannot be read: {exc}", None)
             return
-        try:
-            self.tree = ast.parse(self.text, filename=str(path))
-        except SyntaxError as exc:
-            self.problem = (f"{exc.msg}", exc.lineno)
+        if cached is not None:
+            self.__dict__.update(cached)
             return
-        self._read_header()
+        if self.tree is not None:
+            self._read_header()
+
+    @property
+    def tree(self) -> ast.Module | None:
+        """The syntax tree, parsed on first use (a cached file may never need it)."""
+        if self._tree is None and self.problem is None:
+            try:
+                self._tree = ast.parse(self.text, filename=str(self.path))
+            except SyntaxError as exc:
+                self.problem = (f"{exc.msg}", exc.lineno)
+            except ValueError as exc:  # e.g. null bytes
+                self.problem = (str(exc), None)
+        return self._tree
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """What to cache for this file; None when it must be read afresh each time
+        (values that came from importing it)."""
+        if self.unresolved:
+            return None
+        return {name: getattr(self, name) for name in self.CACHED}
 
     # -- header ---------------------------------------------------------------
     def _read_header(self) -> None:
@@ -134,21 +159,29 @@ class RevisionFile:
                 return node
         return None
 
-    @property
+    @cached_property
+    def function_lines(self) -> dict[str, int]:
+        """Line of each top-level function, e.g. {"upgrade": 20, "downgrade": 30}."""
+        if self.tree is None:
+            return {}
+        return {n.name: n.lineno for n in self.tree.body if isinstance(n, ast.FunctionDef)}
+
+    @cached_property
     def upgrade_is_empty(self) -> bool:
         return is_empty_body(self.function("upgrade"))
 
-    @property
+    @cached_property
     def downgrade_is_empty(self) -> bool:
         return is_empty_body(self.function("downgrade"))
 
     @cached_property
     def operations(self) -> list[Operation]:
         ops: list[Operation] = []
+        source = Source(self.text)
         for name in ("upgrade", "downgrade"):
             func = self.function(name)
             if func is not None:
-                ops.extend(collect_operations(func, self.text))
+                ops.extend(collect_operations(func, source))
         return ops
 
     def ops(self, function: str = "upgrade") -> list[Operation]:
@@ -156,10 +189,11 @@ class RevisionFile:
 
     @cached_property
     def imports(self) -> list[Import]:
+        """Every import statement, at module level or inside functions."""
         found: list[Import] = []
         if self.tree is None:
             return found
-        for node in ast.walk(self.tree):
+        for node in _statements(self.tree.body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     found.append(Import(alias.name, (), node.lineno))
@@ -170,3 +204,13 @@ class RevisionFile:
 
     def __repr__(self) -> str:
         return f"RevisionFile({self.path.name!r}, revision={self.revision!r})"
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements, nested ones included, without descending into expressions."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)  # type: ignore[arg-type]

@@ -1,0 +1,44 @@
+"""Run the lint rules over revision files in upgrade order, keeping a running History."""
+
+from __future__ import annotations
+
+from ..model import Finding
+from ..scripts.revision_file import RevisionFile
+from . import RULES
+from ._context import RuleContext
+from ._history import History
+
+_ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
+
+
+def normalize_dialect(dialect: str | None) -> str | None:
+    if not dialect:
+        return None
+    name = dialect.lower().split("+", 1)[0]
+    return _ALIASES.get(name, name)
+
+
+def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect: str | None,
+              server_version: tuple[int, ...] | None, env_source: str = "",
+              select: set[str] | None = None, ignore: set[str] | None = None) -> list[Finding]:
+    """Lint ``files`` (all readable revisions, base first); report on ``report_on`` only
+    (None = all), while every file adds to the history the rules see."""
+    dialect = normalize_dialect(dialect)
+    entries = [
+        e for e in RULES.all()
+        if (select is None or e.id in select) and not (ignore and e.id in ignore)
+        and (e.options.get("dialects") is None or dialect in e.options["dialects"])
+    ]
+    history = History()
+    findings: list[Finding] = []
+    for rf in files:
+        if rf.tree is None:
+            continue
+        revision = rf.revision or rf.path.stem
+        ctx = RuleContext(rf, revision, dialect, server_version, env_source, history)
+        if report_on is None or revision in report_on:
+            for entry in entries:
+                findings.extend(entry.run(ctx))
+        for op in ctx.upgrade:  # the rules are done with this revision: replay it in place
+            history.apply(op, ctx.table_of(op), revision, ctx.sql(op), ctx.resolve)
+    return findings

@@ -1,0 +1,252 @@
+"""What the revisions before the one being linted did to the schema.
+
+The engine replays every revision's upgrade() in upgrade order into one History: the
+tables and columns created so far (with their types and enum types), the constraints
+(whether they are validated, and which are ``CHECK (col IS NOT NULL)``), the foreign keys
+with their ON DELETE action, and the enum types. Only what the rules need is kept; names
+are compared in lower case, and schemas are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..scripts.operations import Operation
+from ._sql import Statement, not_null_column
+from ._values import column_name, column_type, enum_name, foreign_keys, is_call, is_not_null
+
+Resolve = Callable[[Any], Any]
+CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
+
+
+def key(name: str) -> str:
+    return name.lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    type: Any = None
+    nullable: bool = True
+
+
+@dataclass
+class Table:
+    name: str
+    revision: str
+    columns: dict[str, Column] = field(default_factory=dict)
+    enums: set[str] = field(default_factory=set)
+
+    def copy(self) -> Table:
+        return Table(self.name, self.revision, dict(self.columns), set(self.enums))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    name: str
+    table: str
+    kind: str  # "check", "foreignkey", "unique", "primary", "exclude"
+    validated: bool
+    revision: str
+    not_null_column: str | None = None  # for CHECK (col IS NOT NULL)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str  # the referencing (child) table
+    referent: str
+    ondelete: str | None
+    name: str | None
+    revision: str
+
+
+@dataclass
+class History:
+    tables: dict[str, Table] = field(default_factory=dict)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    enum_types: set[str] = field(default_factory=set)
+
+    def copy(self) -> History:
+        return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
+                       list(self.foreign_keys), set(self.enum_types))
+
+    # -- questions ------------------------------------------------------------
+    def table(self, name: str | None) -> Table | None:
+        return self.tables.get(key(name)) if name else None
+
+    def column_type(self, table: str | None, column: str | None) -> Any:
+        t = self.table(table)
+        col = t.columns.get(key(column)) if t is not None and column else None
+        return col.type if col is not None else None
+
+    def not_null_check(self, table: str, column: str) -> Constraint | None:
+        """A validated ``CHECK (column IS NOT NULL)`` on table.column, if there is one."""
+        for c in self.constraints.values():
+            if (c.validated and c.not_null_column == key(column) and c.table == key(table)):
+                return c
+        return None
+
+    def cascading_children(self, table: str) -> list[ForeignKey]:
+        """Foreign keys that delete or change rows of other tables when table's rows go."""
+        return [fk for fk in self.foreign_keys
+                if fk.referent == key(table) and (fk.ondelete or "").upper() in CASCADING]
+
+    # -- changes --------------------------------------------------------------
+    def _add_column(self, table: str, column: Any, revision: str, resolve: Resolve) -> None:
+        name = column_name(column)
+        t = self.tables.setdefault(key(table), Table(table, revision))
+        type_ = resolve(column_type(column))
+        if name:
+            t.columns[key(name)] = Column(type_, not is_not_null(column))
+        enum = enum_name(type_)
+        if enum:
+            t.enums.add(enum)
+            self.enum_types.add(key(enum))
+        for referent, ondelete in foreign_keys(column):
+            self.foreign_keys.append(ForeignKey(key(table), key(referent), ondelete, None, revision))
+
+    def _add_constraint(self, name: Any, table: str, kind: str, validated: bool, revision: str,
+                        not_null: str | None = None) -> None:
+        if isinstance(name, str):
+            self.constraints[key(name)] = Constraint(name, key(table), kind, validated, revision,
+                                                     key(not_null) if not_null else None)
+
+    def _drop_table(self, table: str) -> None:
+        self.tables.pop(key(table), None)
+        self.constraints = {n: c for n, c in self.constraints.items() if c.table != key(table)}
+        self.foreign_keys = [fk for fk in self.foreign_keys if fk.table != key(table)]
+
+    def _create_table(self, op: Operation, table: str, revision: str, resolve: Resolve) -> None:
+        self._drop_table(table)
+        self.tables[key(table)] = Table(table, revision)
+        for arg in op.args[1:]:
+            arg = resolve(arg)
+            if is_call(arg, "Column"):
+                self._add_column(table, arg, revision, resolve)
+            elif is_call(arg, "ForeignKeyConstraint"):
+                target = arg.arg(1, "refcolumns")
+                first = target[0] if isinstance(target, tuple) and target else None
+                ondelete = arg.kwargs.get("ondelete")
+                if isinstance(first, str):
+                    self.foreign_keys.append(ForeignKey(
+                        key(table), key(first.rsplit(".", 2)[-2] if "." in first else first),
+                        ondelete if isinstance(ondelete, str) else None,
+                        arg.kwargs.get("name") if isinstance(arg.kwargs.get("name"), str) else None,
+                        revision))
+            elif is_call(arg, "CheckConstraint"):
+                condition = arg.arg(0, "sqltext")
+                self._add_constraint(arg.kwargs.get("name"), table, "check", True, revision,
+                                     not_null_column(condition) if isinstance(condition, str) else None)
+
+    def apply(self, op: Operation, table: str | None, revision: str,
+              statements: list[Statement], resolve: Resolve) -> None:
+        """Replay one upgrade() operation. ``table`` is the op's table, resolved."""
+        name = op.name
+        if name == "execute":
+            for statement in statements:
+                self.apply_sql(statement, revision)
+            return
+        if table is None:
+            return
+        t = self.table(table)
+        if name == "create_table":
+            self._create_table(op, table, revision, resolve)
+        elif name == "drop_table":
+            self._drop_table(table)
+        elif name == "rename_table":
+            new = op.get("new_table_name")
+            if isinstance(new, str) and t is not None:
+                self.tables.pop(key(table))
+                self.tables[key(new)] = replace(t, name=new)
+        elif name == "add_column":
+            column = resolve(op.get("column"))
+            if is_call(column):
+                self._add_column(table, column, revision, resolve)
+        elif name == "drop_column":
+            col = op.get("column_name")
+            if t is not None and isinstance(col, str):
+                t.columns.pop(key(col), None)
+        elif name == "alter_column":
+            self._alter_column(op, table, t, resolve)
+        elif name in ("create_foreign_key", "create_check_constraint", "create_unique_constraint",
+                      "create_primary_key"):
+            self._create_constraint(op, table, revision)
+        elif name == "drop_constraint":
+            cname = op.get("constraint_name")
+            if isinstance(cname, str):
+                self.constraints.pop(key(cname), None)
+                self.foreign_keys = [fk for fk in self.foreign_keys
+                                     if fk.name is None or key(fk.name) != key(cname)]
+
+    def _alter_column(self, op: Operation, table: str, t: Table | None, resolve: Resolve) -> None:
+        col = op.get("column_name")
+        if t is None or not isinstance(col, str):
+            return
+        current = t.columns.get(key(col), Column())
+        if "type_" in op.kwargs:
+            current = replace(current, type=resolve(op.kwargs["type_"]))
+        if isinstance(op.kwargs.get("nullable"), bool):
+            current = replace(current, nullable=op.kwargs["nullable"])
+        new = op.kwargs.get("new_column_name")
+        t.columns.pop(key(col), None)
+        t.columns[key(new if isinstance(new, str) else col)] = current
+
+    def _create_constraint(self, op: Operation, table: str, revision: str) -> None:
+        not_valid = op.kwargs.get("postgresql_not_valid") is True
+        kind = {"create_foreign_key": "foreignkey", "create_check_constraint": "check",
+                "create_unique_constraint": "unique", "create_primary_key": "primary"}[op.name]
+        condition = op.get("condition")
+        not_null = not_null_column(condition) if isinstance(condition, str) else None
+        self._add_constraint(op.get("constraint_name"), table, kind, not not_valid, revision,
+                             not_null)
+        if kind == "foreignkey":
+            referent, ondelete, cname = (op.get("referent_table"), op.kwargs.get("ondelete"),
+                                         op.get("constraint_name"))
+            if isinstance(referent, str):
+                self.foreign_keys.append(ForeignKey(
+                    key(table), key(referent), ondelete if isinstance(ondelete, str) else None,
+                    cname if isinstance(cname, str) else None, revision))
+
+    def apply_sql(self, s: Statement, revision: str) -> None:
+        if s.kind == "create_table" and s.table:
+            self._drop_table(s.table)
+            self.tables[key(s.table)] = Table(s.table, revision)
+        elif s.kind == "drop_table":
+            for name in s.dropped_tables():
+                self._drop_table(name)
+        elif s.kind == "create_type":
+            self.enum_types.update(key(n) for n in s.type_names())
+        elif s.kind == "drop_type":
+            self.enum_types.difference_update(key(n) for n in s.type_names())
+        elif s.kind == "alter_table" and s.table:
+            self._alter_table_sql(s, s.table, revision)
+
+    def _alter_table_sql(self, s: Statement, table: str, revision: str) -> None:
+        for name, kind, not_valid, body in s.added_constraints():
+            self._add_constraint(name, table, kind, not not_valid, revision,
+                                 not_null_column(body) if kind == "check" else None)
+            if kind == "foreignkey":
+                referent, ondelete = s.references(body)
+                if referent:
+                    self.foreign_keys.append(ForeignKey(key(table), referent, ondelete, name,
+                                                        revision))
+        for name in s.validated_constraints():
+            c = self.constraints.get(key(name))
+            if c is not None:
+                self.constraints[key(name)] = replace(c, validated=True)
+        for name in s.dropped_constraints():
+            self.constraints.pop(key(name), None)
+        t = self.table(table)
+        for old, new in s.renamed():
+            if old is None and t is not None:
+                self.tables.pop(key(table))
+                self.tables[key(new)] = replace(t, name=new)
+            elif old is not None and t is not None and key(old) in t.columns:
+                t.columns[key(new)] = t.columns.pop(key(old))
+        if t is not None:
+            for col in s.dropped_columns():
+                t.columns.pop(key(col), None)
+            for col, _definition in s.added_columns():
+                t.columns.setdefault(key(col), Column())

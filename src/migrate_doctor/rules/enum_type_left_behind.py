@@ -1,0 +1,78 @@
+"""A downgrade that drops a table but leaves its PostgreSQL enum type behind.
+
+What it finds:
+    downgrade() drops a table that has a native enum column (`sa.Enum(..., name=...)` or
+    `postgresql.ENUM`, created by this revision or an earlier one) and does not drop the
+    type: no `op.execute("DROP TYPE ...")` and no `sa.Enum(name=...).drop(op.get_bind())`.
+    PostgreSQL only.
+
+Why it matters:
+    `op.create_table` creates the enum type, but `op.drop_table` does not drop it. After a
+    downgrade the type stays, and the next upgrade fails with `type "order_status" already
+    exists`: downgrade-then-upgrade (and every test that does it) is broken.
+
+Example:
+    def downgrade():
+        op.drop_table("orders")  # orders.status is sa.Enum(..., name="order_status")
+
+Use instead:
+    def downgrade():
+        op.drop_table("orders")
+        op.execute("DROP TYPE IF EXISTS order_status")
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from . import Hit, RuleContext, rule
+from ..model import Severity
+from ..scripts.expressions import dotted_name, to_value
+from ._history import key
+from ._values import call, enum_name
+
+ANY = "*"
+
+
+def _dropped_types(ctx: RuleContext) -> set[str]:
+    names = {key(n) for _op, s in ctx.executes("downgrade") if s.kind == "drop_type"
+             for n in s.type_names()}
+    func = ctx.file.function("downgrade")
+    for node in ast.walk(func) if func is not None else ():
+        # sa.Enum(name="x").drop(bind) / postgresql.ENUM(...).drop(bind) / status.drop(bind)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "drop":
+            target = node.func.value
+            value = ctx.resolve(to_value(target, ctx.file.text))
+            name = enum_name(value)
+            if name:
+                names.add(key(name))
+            elif dotted_name(target) and node.args:
+                names.add(ANY)  # x.drop(bind) with x unknown: assume it drops the type
+    return names
+
+
+@rule("enum-type-left-behind", Severity.WARNING,
+      "Downgrade drops a table but not its enum type", dialects=("postgresql",))
+def run(ctx: RuleContext) -> Iterator[Hit]:
+    drops = [op for op in ctx.downgrade if op.name == "drop_table"]
+    if not drops:
+        return
+    dropped = _dropped_types(ctx)
+    if ANY in dropped:
+        return
+    for op in drops:
+        table = ctx.table_of(op)
+        known = ctx.after.table(table)
+        if known is None:
+            continue
+        left = sorted(e for e in known.enums if key(e) not in dropped)
+        if not left:
+            continue
+        fix = "\n".join(["def downgrade():", "    " + call("op.drop_table", table)]
+                        + [f'    op.execute("DROP TYPE IF EXISTS {e}")' for e in left])
+        yield ctx.hit(
+            f"downgrade() drops {table} but not its enum type{'s' if len(left) > 1 else ''} "
+            f"{', '.join(left)}: the next upgrade fails with 'type \"{left[0]}\" already exists'",
+            fix, op, table=table, enums=left)

@@ -1,0 +1,45 @@
+from . import USERS, revision
+
+ORDERS = revision("b2", "a1", '''
+    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("user_id", sa.Integer()))
+''')
+
+CASES = [
+    dict(name="foreign key validated at once", fires=True,
+         names=["orders", "users", "fk_orders_user_id_users", "postgresql_not_valid=True"],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
+                                   ["user_id"], ["id"])
+         ''')]),
+    dict(name="SQL foreign key without NOT VALID", fires=True,
+         names=["orders", "fk_orders_user", "NOT VALID"],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.execute("ALTER TABLE orders ADD CONSTRAINT fk_orders_user "
+                        "FOREIGN KEY (user_id) REFERENCES users (id)")
+         ''')]),
+    dict(name="NOT VALID but validated in the same transaction", fires=True,
+         names=["orders", "fk_orders_user_id_users"],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
+                                   ["user_id"], ["id"], postgresql_not_valid=True)
+             op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user_id_users")
+         ''')]),
+    dict(name="safe pattern: NOT VALID, then validated in a later revision", fires=False,
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
+                                   ["user_id"], ["id"], postgresql_not_valid=True)
+         '''), revision("d4", "c3", '''
+             op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user_id_users")
+         ''')]),
+    dict(name="safe pattern, the NOT VALID revision itself", fires=False,
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
+                                   ["user_id"], ["id"], postgresql_not_valid=True)
+         ''')]),
+    dict(name="foreign key on a table created in the same revision", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_table("carts", sa.Column("id", sa.Integer()), sa.Column("user_id", sa.Integer()))
+             op.create_foreign_key("fk_carts_user_id_users", "carts", "users", ["user_id"], ["id"])
+         ''')]),
+]

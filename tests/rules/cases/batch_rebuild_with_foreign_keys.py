@@ -1,0 +1,49 @@
+from . import USERS, revision
+
+SQLITE = dict(dialect="sqlite", server_version=(3, 45, 1))
+ORDERS = revision("b2", "a1", '''
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE")),
+    )
+''')
+
+CASES = [
+    dict(SQLITE, name="rebuild of a table with ON DELETE CASCADE children", fires=True,
+         names=["users", "foreign_keys=OFF", 'batch_op.alter_column("email", nullable=True)'],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("email", nullable=True)
+         ''')]),
+    dict(SQLITE, name="cascade from create_foreign_key and recreate=always", fires=True,
+         names=["users"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_table("posts", sa.Column("id", sa.Integer()), sa.Column("author_id", sa.Integer()))
+             with op.batch_alter_table("posts") as batch_op:
+                 batch_op.create_foreign_key("fk_posts_author", "users", ["author_id"], ["id"],
+                                             ondelete="CASCADE")
+         '''), revision("c3", "b2", '''
+             with op.batch_alter_table("users", recreate="always") as batch_op:
+                 batch_op.add_column(sa.Column("bio", sa.Text()))
+         ''')]),
+    dict(SQLITE, name="add_column only: no rebuild", fires=False,
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.add_column(sa.Column("bio", sa.Text()))
+         ''')]),
+    dict(SQLITE, name="no cascading children", fires=False,
+         revisions=[USERS, revision("c3", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("email", nullable=True)
+         ''')]),
+    dict(SQLITE, name="foreign keys turned off first", fires=False,
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             with op.get_context().autocommit_block():
+                 op.execute("PRAGMA foreign_keys=OFF")
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("email", nullable=True)
+             with op.get_context().autocommit_block():
+                 op.execute("PRAGMA foreign_keys=ON")
+         ''')]),
+]

@@ -1,0 +1,62 @@
+from . import USERS, revision
+
+CASES = [
+    dict(name="set NOT NULL on an existing column", fires=True, names=["users", "phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", existing_type=sa.String(20), nullable=False)
+         ''')]),
+    dict(name="raw SQL SET NOT NULL", fires=True, names=["users", "name"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ALTER COLUMN name SET NOT NULL")
+         ''')]),
+    dict(name="PostgreSQL 11 gains nothing from a validated CHECK", fires=True,
+         server_version=(11, 9), names=["users", "phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn CHECK (phone IS NOT NULL) NOT VALID")
+         '''), revision("c3", "b2", '''
+             op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_nn")
+             op.alter_column("users", "phone", nullable=False)
+         ''')]),
+    dict(name="a CHECK that is not validated yet does not help", fires=True,
+         names=["users", "phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_check_constraint("users_phone_nn", "users", "phone IS NOT NULL",
+                                        postgresql_not_valid=True)
+         '''), revision("c3", "b2", '''
+             op.alter_column("users", "phone", nullable=False)
+         ''')]),
+    dict(name="SQLite batch rebuild fails on NULLs too", fires=True, dialect="sqlite",
+         server_version=(3, 45), names=["users", "phone", 'batch_op.alter_column("phone"'],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+    dict(name="safe pattern: validated CHECK (col IS NOT NULL) in an earlier revision, PG 12+",
+         fires=False, server_version=(14, 2),
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn CHECK (phone IS NOT NULL) NOT VALID")
+         '''), revision("c3", "b2", '''
+             op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_nn")
+         '''), revision("d4", "c3", '''
+             op.alter_column("users", "phone", nullable=False)
+             op.drop_constraint("users_phone_nn", "users", type_="check")
+         ''')]),
+    dict(name="safe pattern: Alembic NOT VALID check validated in the same revision first",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_check_constraint("users_phone_nn", "users", "phone IS NOT NULL",
+                                        postgresql_not_valid=True)
+         '''), revision("c3", "b2", '''
+             op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_nn")
+             op.alter_column("users", "phone", nullable=False)
+         ''')]),
+    dict(name="column of a table created in the same revision", fires=False,
+         revisions=[revision("b2", None, '''
+             op.create_table("teams", sa.Column("id", sa.Integer()), sa.Column("slug", sa.String(9)))
+             op.alter_column("teams", "slug", nullable=False)
+         ''')]),
+    dict(name="making a column nullable", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "email", nullable=True)
+         ''')]),
+]

@@ -1,0 +1,35 @@
+from . import USERS, revision
+
+SQLITE = dict(dialect="sqlite", server_version=(3, 45, 1))
+
+CASES = [
+    dict(SQLITE, name="alter_column outside batch", fires=True,
+         names=["users", 'batch_op.alter_column("phone", nullable=False)'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", nullable=False)
+         ''')]),
+    dict(SQLITE, name="create_foreign_key outside batch", fires=True,
+         names=["users", 'batch_op.create_foreign_key("fk_users_team", "teams"'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])
+         ''')]),
+    dict(name="drop_column on SQLite older than 3.35", fires=True, dialect="sqlite",
+         server_version=(3, 31, 1), names=["users", "phone"],
+         revisions=[USERS, revision("b2", "a1", 'op.drop_column("users", "phone")')]),
+    dict(SQLITE, name="drop_column on SQLite 3.35+", fires=False,
+         revisions=[USERS, revision("b2", "a1", 'op.drop_column("users", "phone")')]),
+    dict(SQLITE, name="in batch mode", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+                 batch_op.create_unique_constraint("uq_users_email", ["email"])
+         ''')]),
+    dict(SQLITE, name="a pure rename works on SQLite 3.25+", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "name", new_column_name="full_name")
+         ''')]),
+    dict(name="not SQLite", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", nullable=False)
+         ''')]),
+]
