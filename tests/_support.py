@@ -142,6 +142,8 @@ def clean_env(**extra: str | None) -> dict[str, str]:
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
+    if os.environ.get("XDG_CACHE_HOME"):  # the test session's, set by conftest
+        env["XDG_CACHE_HOME"] = os.environ["XDG_CACHE_HOME"]
     env.update({k: v for k, v in extra.items() if v is not None})
     return env
 

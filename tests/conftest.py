@@ -20,7 +20,7 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
     _XDG_CREATED = tempfile.mkdtemp(prefix="migrate-doctor-xdg-")
     os.environ["XDG_RUNTIME_DIR"] = _XDG_CREATED
 
-from _support import PASSWORD, AlembicProject, FlaskProject, copy_project  # noqa: E402
+from _support import AlembicProject, FlaskProject, copy_project  # noqa: E402
 
 # A role that must log in with a password (pg_hba.conf: scram-sha-256), for the
 # wrong-password tests. Its real password is not PASSWORD: the tests use PASSWORD as
@@ -184,12 +184,21 @@ def db_url(database: Database) -> str:
 
 # -- environment and projects -------------------------------------------------------------
 
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The API reads FLASK_APP and DATABASE_URL from the environment: start without them."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, _cache_home: Path) -> None:
+    """The API reads FLASK_APP and DATABASE_URL from the environment: start without them.
+    migrate-doctor's disk cache goes to a directory of the test session, not ~/.cache
+    (clean_env passes XDG_CACHE_HOME on to the console scripts)."""
     for var in ("FLASK_APP", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "GIT_DIR",
-                "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+                "GIT_WORK_TREE", "GIT_INDEX_FILE", "MIGRATE_DOCTOR_NO_CACHE",
+                "MIGRATE_DOCTOR_CACHE_DIR"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
 

@@ -16,7 +16,6 @@ from _support import (
     LIB_CREATE_AUTHORS,
     LIB_CREATE_BOOKS,
     LIB_REVISIONS,
-    AlembicProject,
     describe,
     git,
     git_init_commit,
@@ -27,9 +26,6 @@ from _support import (
 )
 
 from migrate_doctor.model import Severity
-
-Library = tuple[AlembicProject, "object"]
-
 
 # -- the version table against the scripts -------------------------------------------------
 
@@ -342,9 +338,11 @@ def test_merge_revision_is_not_an_empty_migration(library_db, fired):
     library.revision("teammate", rev_id="3f6d2a9c8b71", head=LIB_CREATE_BOOKS, splice=True)
     with third_party_installed():
         command.merge(library.config(), "heads", message="merge heads", rev_id="4d4d4d4d4d4d")
-    merge = library.file("4d4d4d4d4d4d")
-    assert "empty-migration" not in {f.id for f in fired(library.diagnose()).findings
-                                     if f.location and f.location.path.endswith(merge.name)}
+    report = fired(library.diagnose())
+
+    empty = {f.evidence["revision"] for f in report.findings if f.id == "empty-migration"}
+    assert empty == {"3f6d2a9c8b71"}, describe(report)  # the teammate's, not the merge
+    assert "multiple-heads" not in ids(report)
 
 
 @pytest.mark.fires("script-missing-revision")
@@ -431,3 +429,18 @@ def test_target_database_says_which_project_and_database(library_db, fired):
     assert f.evidence["url_source"] == f"sqlalchemy.url in {library.ini}"
     assert Path(f.evidence["migrations"]) == library.migrations
     assert f.evidence["server_version"]
+
+
+def test_a_second_run_sees_edited_files(library_db, fired):
+    """Revision files are cached between runs: an edit must still be seen."""
+    library, _ = library_db
+    library.upgrade("head")
+    assert loud_ids(library.diagnose()) == []
+    head = library.file(LIB_ADD_ISBN)
+    original = head.read_text()
+
+    head.write_text(original.replace("def upgrade() -> None:", "def upgrade( -> None:"))
+    assert loud_ids(fired(library.diagnose())) == ["script-syntax-error"]
+
+    head.write_text(original)
+    assert loud_ids(library.diagnose()) == []

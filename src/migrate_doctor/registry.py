@@ -4,6 +4,7 @@ its docstring is its documentation, and its function yields Hits that become Fin
 from __future__ import annotations
 
 import importlib
+import textwrap
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from typing import Any, Generic, TypeVar
 from .model import Finding, Location, Severity
 
 C = TypeVar("C")
+
+# The headings of a check's or rule's docstring
+SECTIONS = ("what it finds", "why it matters", "example", "use instead", "fix")
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,16 @@ class Entry(Generic[C]):
 
     def section(self, name: str) -> str:
         """A section of the docstring, e.g. "Fix" or "Why it matters"."""
-        lines = self.doc.splitlines()
         out: list[str] = []
         inside = False
-        for line in lines:
-            stripped = line.strip()
-            if stripped.rstrip(":").lower() == name.lower():
-                inside = True
+        for line in self.doc.splitlines():
+            heading = line.strip().rstrip(":").lower() if line.strip().endswith(":") else None
+            if heading in SECTIONS:
+                inside = heading == name.lower()
                 continue
-            if inside and stripped.endswith(":") and stripped[:-1].istitle() and " " not in stripped[:-1].strip("/ "):
-                break
             if inside:
                 out.append(line)
-        return "\n".join(out).strip()
+        return textwrap.dedent("\n".join(out)).strip()
 
 
 class Registry(Generic[C]):

@@ -4,6 +4,7 @@ documented and covered."""
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
 import subprocess
@@ -47,7 +48,8 @@ def lint_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[Finding], Revi
     last = files[-1]
     assert last.problem is None, last.problem
     assert last.revision is not None
-    findings = run_rules(files, report_on={last.revision}, dialect=case.get("dialect", "postgresql"),
+    findings = run_rules(files, report_on={last.revision},
+                         dialect=case.get("dialect", "postgresql"),
                          server_version=case.get("server_version", (16,)),
                          env_source=case.get("env", ""))
     return findings, last
@@ -71,6 +73,7 @@ def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
         assert f.location.line is not None
         assert 1 <= f.location.line <= len(last.text.splitlines())
         assert f.message and f.fix and f.title
+        json.dumps(f.to_dict())  # evidence is plain JSON
     if case["fires"]:
         fixes = "\n".join(f.fix or "" for f in fired)
         for name in case["names"]:

@@ -1,9 +1,14 @@
 """Adds migrate-doctor's commands to Flask-Migrate's `flask db` group.
 
-Installed as a `flask.commands` entry point, so no change to the user's app is needed.
-Flask-Migrate's `db` group loads the app before any subcommand runs, which makes every
-`flask db` command die with a traceback when the app cannot load. For our commands the
-group's callback skips that, so `diagnose` can load the app itself and report why not.
+Installed as `flask.commands` entry points, so no change to the user's app is needed.
+Two things stand between `flask db diagnose` and an app that cannot load:
+
+- Flask-Migrate adds `db` to the app's CLI inside `Migrate.init_app()`, so Flask finds
+  `db` only after loading the app. The `db` entry point below hands Flask the very same
+  group as a plugin command, found before any app is loaded.
+- Flask-Migrate's `db` group loads the app before any subcommand runs. For our commands
+  the group's callback skips that, so `diagnose` loads the app itself and reports why
+  it cannot. Flask-Migrate's own subcommands behave exactly as before.
 """
 
 from __future__ import annotations
@@ -49,4 +54,17 @@ def doctor() -> None:
 for _command in COMMANDS:
     doctor.add_command(_command)  # type: ignore[arg-type]
 
-_install()
+
+def _db_group() -> click.Group:
+    try:
+        from flask_migrate.cli import db as migrate_db
+    except ImportError:  # no Flask-Migrate: a `db` group of our commands only
+        group = click.Group("db", help="migrate-doctor's checks (Flask-Migrate is not installed).")
+        for command in COMMANDS:
+            group.add_command(command)  # type: ignore[arg-type]
+        return group
+    _install()
+    return migrate_db
+
+
+db = _db_group()

@@ -1,54 +1,77 @@
-"""Human output with rich: findings grouped by severity, each with its fix.
+"""Human output: findings grouped by severity, each with its fix.
 
-Everything is built into one rich Text and printed once, soft-wrapped: rich's per-line
-layout costs seconds on a lint of a long history (thousands of findings).
+The report is laid out once as styled segments; on a terminal rich prints them in
+colour, elsewhere (a CI log, a pipe) they are written as plain text, which also keeps a
+lint of a long history (thousands of findings) from spending seconds in layout.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, TextIO
-
-from rich.console import Console
-from rich.text import Text
 
 from ..model import Report, Severity
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+Segments = list[tuple[str, str]]  # (text, rich style)
+
+
+def layout(report: Report) -> Segments:
+    out: Segments = []
+    add = out.append
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        for f in (f for f in report.findings if f.severity is severity):
+            add((f"{severity.value:<8}", STYLE[severity]))
+            add((f.id, "bold"))
+            add((f"  {f.title}\n", ""))
+            if f.location is not None:
+                add((f"  at {f.location}\n", "dim"))
+            add((f"  {f.message}\n", ""))
+            if f.fix:
+                add(("  fix: ", "green"))
+                add((f.fix.replace("\n", "\n       ") + "\n", ""))
+            add(("\n", ""))
+    plan = report.extra.get("plan")
+    if plan is not None:
+        _plan(out, plan)
+    s = report.summary()
+    style = "bold red" if s["error"] else ("yellow" if s["warning"] else "green")
+    add((f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info\n", style))
+    return out
 
 
 def render_text(report: Report, out: TextIO) -> None:
-    text = Text()
-    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        for f in (f for f in report.findings if f.severity is severity):
-            text.append(f"{severity.value:<8}", style=STYLE[severity])
-            text.append(f.id, style="bold")
-            text.append(f"  {f.title}\n")
-            if f.location is not None:
-                text.append(f"  at {f.location}\n", style="dim")
-            text.append(f"  {f.message}\n")
-            if f.fix:
-                text.append("  fix: ", style="green")
-                text.append(f.fix.replace("\n", "\n       ") + "\n")
-            text.append("\n")
-    plan = report.extra.get("plan")
-    if plan is not None:
-        _plan(text, plan)
-    s = report.summary()
-    style = "bold red" if s["error"] else ("yellow" if s["warning"] else "green")
-    text.append(f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info", style=style)
-    Console(file=out, highlight=False, soft_wrap=True).print(text)
+    segments = layout(report)
+    if _colour(out):
+        from rich.console import Console
+        from rich.text import Text
+
+        text = Text()
+        for chunk, style in segments:
+            text.append(chunk, style=style or None)
+        Console(file=out, highlight=False, soft_wrap=True).print(text, end="")
+    else:
+        out.write("".join(chunk for chunk, _ in segments))
 
 
-def _plan(text: Text, plan: dict[str, Any]) -> None:
+def _colour(out: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(out, "isatty") and out.isatty()
+
+
+def _plan(out: Segments, plan: dict[str, Any]) -> None:
     phases = plan.get("phases", {})
     sections = (("Before deploying the new code", "before_deploy"),
                 ("After the old code is retired", "after_deploy"),
                 ("Split first (expand and contract in one revision)", "split_first"))
     for title, key in sections:
-        text.append(f"{title}:\n", style="bold")
+        out.append((f"{title}:\n", "bold"))
         revs = plan.get(key, [])
         if not revs:
-            text.append("  (nothing)\n", style="dim")
+            out.append(("  (nothing)\n", "dim"))
         for rev in revs:
-            text.append(f"  {rev}  {phases.get(rev, '')}\n")
-    text.append("\n")
+            out.append((f"  {rev}  {phases.get(rev, '')}\n", ""))
+    out.append(("\n", ""))

@@ -10,7 +10,7 @@ from ..registry import Hit
 from ..scripts.operations import Operation
 from ._context import RuleContext
 from ._history import key
-from ._values import render
+from ._values import name_of, render
 
 _OPS = {"create_foreign_key": "foreignkey", "create_check_constraint": "check",
         "create_unique_constraint": "unique", "create_primary_key": "primary"}
@@ -47,7 +47,7 @@ def added_constraints(ctx: RuleContext, kind: str) -> Iterator[Added]:
             table = ctx.table_of(op)
             name = op.get("constraint_name")
             if not ctx.is_new_table(table, op):
-                yield Added(op, table, name if isinstance(name, str) else None, kind,
+                yield Added(op, table, name_of(name), kind,
                             op.kwargs.get("postgresql_not_valid") is True, None)
         for s in ctx.sql(op):
             for name, found, not_valid, _body in s.added_constraints():
@@ -65,9 +65,10 @@ def not_valid_fix(ctx: RuleContext, added: Added, default_name: str) -> str:
         first = f"op.execute({render(sql)})"
     else:
         args = [name if i == 0 and a is None else a for i, a in enumerate(op.args)]
+        kwargs = {k: name if k == "constraint_name" and v is None else v
+                  for k, v in op.kwargs.items() if k != "postgresql_not_valid"}
         params = [render(a) for a in args]
-        params += [f"{k}={render(v)}" for k, v in op.kwargs.items()
-                   if k != "postgresql_not_valid"]
+        params += [f"{k}={render(v)}" for k, v in kwargs.items()]
         first = f"{op.receiver}.{op.name}({', '.join(params)}, postgresql_not_valid=True)"
     return "\n".join([
         f"# revision {ctx.revision}: add it without checking the existing rows",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +12,7 @@ from typing import Any
 from ..checks._context import display_path
 from ..model import Location, Severity
 from ..registry import Hit
-from ..scripts.expressions import Call, Name, to_value
+from ..scripts.expressions import Call, Name, Source, to_value
 from ..scripts.operations import Operation
 from ..scripts.revision_file import RevisionFile
 from ._guards import skipped_lines
@@ -19,6 +20,9 @@ from ._history import History, key
 from ._sql import Statement, statements_of
 
 _TABLE_PARAMS = ("table_name", "source_table", "old_table_name")
+_LOOP = re.compile(r"^\s+(?:async\s+)?(?:for|while)\b", re.MULTILINE)
+_GUARD_WORDS = re.compile(r"\bif\b[^\n]*(?:sqlite|postgres|mysql|mariadb|dialect|_pg\b|\bpg_)",
+                          re.IGNORECASE)
 
 
 @dataclass
@@ -45,26 +49,33 @@ class RuleContext:
         return self._running("downgrade")
 
     def _running(self, function: str) -> list[Operation]:
+        ops = self.file.ops(function)
+        if not ops or not _GUARD_WORDS.search(self.file.text):
+            return ops
         dead = skipped_lines(self.file.function(function), self.dialect)
-        return [op for op in self.file.ops(function)
+        return [op for op in ops
                 if not any(start <= op.line <= end for start, end in dead)]
 
     @cached_property
     def assignments(self) -> dict[str, Any]:
-        """Names assigned once anywhere in the file (``status = sa.Enum(..., name=...)``)."""
+        """Names assigned anywhere in the file (``status = sa.Enum(..., name=...)``); the
+        last assignment wins."""
         found: dict[str, Any] = {}
         if self.file.tree is None:
             return found
+        source = Source(self.file.text)
         for node in ast.walk(self.file.tree):
             if (isinstance(node, ast.Assign) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Name)):
-                found[node.targets[0].id] = to_value(node.value, self.file.text)
+                found[node.targets[0].id] = to_value(node.value, source)
         return found
 
     def resolve(self, value: Any) -> Any:
-        """A Name assigned in this file, replaced by its value."""
-        if isinstance(value, Name) and value.dotted in self.assignments:
-            return self.assignments[value.dotted]
+        """A plain Name assigned in this file (``status_enum``), replaced by its value.
+        Dotted names (``sa.Integer``) are left alone, so most files are never parsed."""
+        if isinstance(value, Name) and "." not in value.dotted \
+                and f"{value.dotted} =" in self.file.text:
+            return self.assignments.get(value.dotted, value)
         return value
 
     def table_name(self, name: str) -> str | None:
@@ -88,7 +99,12 @@ class RuleContext:
         return None
 
     def sql(self, op: Operation) -> list[Statement]:
-        return statements_of(op, self.dialect, self.table_name)
+        """The statements of an execute op, read once per op."""
+        cache: dict[int, list[Statement]] = self.__dict__.setdefault("_sql", {})
+        found = cache.get(id(op))
+        if found is None:
+            found = cache[id(op)] = statements_of(op, self.dialect, self.table_name)
+        return found
 
     def executes(self, function: str = "upgrade") -> Iterator[tuple[Operation, Statement]]:
         for op in self.upgrade if function == "upgrade" else self.downgrade:
@@ -111,20 +127,32 @@ class RuleContext:
         """The schema once this revision's upgrade() has run."""
         return self.state_at(None)
 
+    @cached_property
+    def _created(self) -> dict[str, int]:
+        """Tables this revision's upgrade() creates, with the position of the creating op."""
+        created: dict[str, int] = {}
+        for index, other in enumerate(self.upgrade):
+            if other.name == "create_table" and self.table_of(other):
+                created.setdefault(key(self.table_of(other) or ""), index)
+            for s in self.sql(other):
+                if s.kind == "create_table" and s.table:
+                    created.setdefault(s.table, index)
+        return created
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        return {id(op): index for index, op in enumerate(self.upgrade)}
+
     def is_new_table(self, table: str | None, op: Operation) -> bool:
         """True when the table was created by this revision, before op: it has no rows."""
         if table is None:
             return False
-        for other in self.upgrade:
-            if other is op:
-                return False
-            if other.name == "create_table" and key(self.table_of(other) or "") == key(table):
-                return True
-            if any(s.kind == "create_table" and s.table == key(table) for s in self.sql(other)):
-                return True
-        return False
+        at = self._created.get(key(table))
+        return at is not None and at < self._position.get(id(op), len(self.upgrade))
 
     def in_loop(self, op: Operation) -> bool:
+        if not _LOOP.search(self.file.text):
+            return False
         func = self.file.function(op.function)
         if func is None:
             return False

@@ -32,7 +32,7 @@ def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect:
     history = History()
     findings: list[Finding] = []
     for rf in files:
-        if rf.tree is None:
+        if rf.problem is not None:  # unreadable: reported by script-syntax-error
             continue
         revision = rf.revision or rf.path.stem
         ctx = RuleContext(rf, revision, dialect, server_version, env_source, history)

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..scripts.operations import Operation
 from ._sql import Statement, not_null_column
-from ._values import column_name, column_type, enum_name, foreign_keys, is_call, is_not_null
+from ._values import (column_name, column_type, enum_name, foreign_keys, is_call, is_not_null,
+                      name_of)
 
 Resolve = Callable[[Any], Any]
 CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
@@ -105,11 +106,13 @@ class History:
             t.enums.add(enum)
             self.enum_types.add(key(enum))
         for referent, ondelete in foreign_keys(column):
-            self.foreign_keys.append(ForeignKey(key(table), key(referent), ondelete, None, revision))
+            self.foreign_keys.append(
+                ForeignKey(key(table), key(referent), ondelete, None, revision))
 
     def _add_constraint(self, name: Any, table: str, kind: str, validated: bool, revision: str,
                         not_null: str | None = None) -> None:
-        if isinstance(name, str):
+        name = name_of(name)
+        if name is not None:
             self.constraints[key(name)] = Constraint(name, key(table), kind, validated, revision,
                                                      key(not_null) if not_null else None)
 
@@ -133,12 +136,13 @@ class History:
                     self.foreign_keys.append(ForeignKey(
                         key(table), key(first.rsplit(".", 2)[-2] if "." in first else first),
                         ondelete if isinstance(ondelete, str) else None,
-                        arg.kwargs.get("name") if isinstance(arg.kwargs.get("name"), str) else None,
+                        name_of(arg.kwargs.get("name")),
                         revision))
             elif is_call(arg, "CheckConstraint"):
                 condition = arg.arg(0, "sqltext")
+                not_null = not_null_column(condition) if isinstance(condition, str) else None
                 self._add_constraint(arg.kwargs.get("name"), table, "check", True, revision,
-                                     not_null_column(condition) if isinstance(condition, str) else None)
+                                     not_null)
 
     def apply(self, op: Operation, table: str | None, revision: str,
               statements: list[Statement], resolve: Resolve) -> None:
@@ -174,8 +178,8 @@ class History:
                       "create_primary_key"):
             self._create_constraint(op, table, revision)
         elif name == "drop_constraint":
-            cname = op.get("constraint_name")
-            if isinstance(cname, str):
+            cname = name_of(op.get("constraint_name"))
+            if cname is not None:
                 self.constraints.pop(key(cname), None)
                 self.foreign_keys = [fk for fk in self.foreign_keys
                                      if fk.name is None or key(fk.name) != key(cname)]
@@ -202,12 +206,11 @@ class History:
         self._add_constraint(op.get("constraint_name"), table, kind, not not_valid, revision,
                              not_null)
         if kind == "foreignkey":
-            referent, ondelete, cname = (op.get("referent_table"), op.kwargs.get("ondelete"),
-                                         op.get("constraint_name"))
+            referent, ondelete = op.get("referent_table"), op.kwargs.get("ondelete")
             if isinstance(referent, str):
                 self.foreign_keys.append(ForeignKey(
                     key(table), key(referent), ondelete if isinstance(ondelete, str) else None,
-                    cname if isinstance(cname, str) else None, revision))
+                    name_of(op.get("constraint_name")), revision))
 
     def apply_sql(self, s: Statement, revision: str) -> None:
         if s.kind == "create_table" and s.table:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from ..scripts.expressions import Call
 from ..scripts.operations import Operation
@@ -108,7 +108,8 @@ class Statement:
         return out
 
     def validated_constraints(self) -> list[str]:
-        return [ident(m.group(1)) for m in self.action_matches(rf"VALIDATE\s+CONSTRAINT\s+({_NAME})")]
+        return [ident(m.group(1))
+                for m in self.action_matches(rf"VALIDATE\s+CONSTRAINT\s+({_NAME})")]
 
     def dropped_constraints(self) -> list[str]:
         return [ident(m.group(1)) for m in
@@ -169,14 +170,15 @@ class Statement:
 
 
 def not_null_column(condition: str) -> str | None:
-    m = re.search(rf"^\s*(?:CHECK\s*)?\(*\s*({_NAME})\s+IS\s+NOT\s+NULL\s*\)*\s*(?:NOT\s+VALID)?\s*$",
-                  condition, _FLAGS)
+    m = re.search(rf"^\s*(?:CHECK\s*)?\(*\s*({_NAME})\s+IS\s+NOT\s+NULL\s*\)*\s*"
+                  r"(?:NOT\s+VALID)?\s*$", condition, _FLAGS)
     return ident(m.group(1)) if m else None
 
 
 def split_top_level(text: str, sep: str) -> list[str]:
     """Split at ``sep`` outside quotes and parentheses."""
-    parts, depth, quote, start = [], 0, "", 0
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
     for i, ch in enumerate(text):
         if quote:
             quote = "" if ch == quote else quote

@@ -186,3 +186,12 @@ def one_line(source: str) -> str:
         glue = "" if out.endswith(("(", "[", "{")) or line.startswith((")", "]", "}")) else " "
         out += glue + line
     return out
+
+
+def name_of(value: Any) -> str | None:
+    """A name given as ``"ix_users_email"`` or as autogenerate's ``op.f("ix_users_email")``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Call) and value.name == "f" and isinstance(value.arg(0), str):
+        return value.arg(0)
+    return None

@@ -24,44 +24,64 @@ Use instead:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._values import Code, call, column_name, column_type, is_not_null, type_source
+from ..scripts.operations import Operation
+from ._values import Code, call, column_name, column_type, is_not_null, render, type_source
+
+
+def _fix(ctx: RuleContext, table: str, name: str, add: str, type_: str) -> str:
+    return "\n".join([
+        f"# revision {ctx.revision}: add the column as nullable",
+        add,
+        f"op.execute(\"UPDATE {table} SET {name} = <value> WHERE {name} IS NULL\")"
+        "  # in batches on a big table",
+        "# a later revision, once every row has a value:",
+        call("op.alter_column", table, name, nullable=False) if type_ == "<type>" else
+        call("op.alter_column", table, name, existing_type=Code(type_), nullable=False),
+        "# or, when one constant suits every row, keep nullable=False and add "
+        "server_default=sa.text(\"<value>\")",
+    ])
+
+
+def _sql_columns(ctx: RuleContext, op: Operation) -> Iterator[tuple[str | None, str, str]]:
+    """``ADD COLUMN c type NOT NULL`` without DEFAULT (or identity / generated) in SQL."""
+    for s in ctx.sql(op):
+        for column, definition in s.added_columns():
+            if re.search(r"\bNOT\s+NULL\b", definition, re.IGNORECASE) and not re.search(
+                    r"\b(DEFAULT|GENERATED|IDENTITY|AUTO_INCREMENT|SERIAL|BIGSERIAL)\b",
+                    definition, re.IGNORECASE):
+                sql_type = re.split(r"\s+(?:NOT|NULL|CONSTRAINT|REFERENCES|CHECK|PRIMARY|UNIQUE)\b",
+                                    definition, maxsplit=1, flags=re.IGNORECASE)[0].strip()
+                yield s.table, column, sql_type
 
 
 @rule("add-not-null-column-without-default", Severity.ERROR,
       "NOT NULL column added to an existing table without a server default")
 def run(ctx: RuleContext) -> Iterator[Hit]:
     for op in ctx.upgrade:
-        if op.name != "add_column":
-            continue
-        column = ctx.resolve(op.get("column"))
-        table = ctx.table_of(op)
-        if not is_not_null(column) or column.kwargs.get("server_default") is not None:
-            continue
-        if ctx.is_new_table(table, op):
-            continue
-        name = column_name(column) or "<column>"
-        table = table or "<table>"
-        type_ = type_source(ctx.resolve(column_type(column)))
-        nullable = column.source.replace("nullable=False", "nullable=True") \
-            if "nullable=False" in column.source else None
-        add = call("op.add_column", table, Code(nullable or
-                                                f'sa.Column("{name}", {type_}, nullable=True)'))
-        fix = "\n".join([
-            f"# revision {ctx.revision}: add the column as nullable",
-            add,
-            f"op.execute(\"UPDATE {table} SET {name} = <value> WHERE {name} IS NULL\")"
-            "  # in batches on a big table",
-            "# a later revision, once every row has a value:",
-            call("op.alter_column", table, name, existing_type=Code(type_), nullable=False),
-            "# or, when one constant suits every row, keep nullable=False and add "
-            "server_default=sa.text(\"<value>\")",
-        ])
-        yield ctx.hit(
-            f"{table}.{name} is added as NOT NULL without a server default; the rows already in "
-            f"{table} have no value for it, so the upgrade fails on any non-empty {table} "
-            "(MySQL fills in '' or 0 instead)",
-            fix, op, table=table, column=name)
+        found: list[tuple[str | None, str, str, str]] = []  # table, column, add line, type
+        if op.name == "add_column":
+            column = ctx.resolve(op.get("column"))
+            if is_not_null(column) and column.kwargs.get("server_default") is None:
+                table, name = ctx.table_of(op) or "<table>", column_name(column) or "<column>"
+                type_ = type_source(ctx.resolve(column_type(column)))
+                nullable = column.source.replace("nullable=False", "nullable=True") \
+                    if "nullable=False" in column.source else None
+                found.append((ctx.table_of(op), name, call("op.add_column", table, Code(
+                    nullable or f'sa.Column("{name}", {type_}, nullable=True)')), type_))
+        for sql_table, name, sql_type in _sql_columns(ctx, op):
+            add = f"ALTER TABLE {sql_table or '<table>'} ADD COLUMN {name} {sql_type}"
+            found.append((sql_table, name, f"op.execute({render(add)})", "<type>"))
+        for table, name, add, type_ in found:
+            if ctx.is_new_table(table, op):
+                continue
+            table = table or "<table>"
+            yield ctx.hit(
+                f"{table}.{name} is added as NOT NULL without a server default; the rows "
+                f"already in {table} have no value for it, so the upgrade fails on any "
+                f"non-empty {table} (MySQL fills in '' or 0 instead)",
+                _fix(ctx, table, name, add, type_), op, table=table, column=name)

@@ -40,6 +40,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         column_names = [c for c in columns if isinstance(c, str)] \
             if isinstance(columns, tuple) else []
         name = added.name or f"uq_{table}_{'_'.join(column_names) or 'columns'}"
+        attach = f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
         fix = "\n".join([
             f"# revision {ctx.revision}: build the unique index without blocking writes",
             "with op.get_context().autocommit_block():",
@@ -47,7 +48,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
                           columns if isinstance(columns, tuple) else ("<columns>",),
                           unique=True, postgresql_concurrently=True),
             "# then attach it as the constraint (no scan, a brief lock):",
-            f"op.execute({render(f'ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}')})",
+            f"op.execute({render(attach)})",
         ])
         yield ctx.hit(
             f"unique constraint {added.name or '(unnamed)'} on {table} builds its index while "

@@ -66,7 +66,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         fix = "\n".join([
             f"# revision {ctx.revision}: a new column of the new type; deploy code that writes "
             "both",
-            call("op.add_column", table, Code(f'sa.Column("{column}_new", {new_src}, nullable=True)')),
+            call("op.add_column", table,
+                 Code(f'sa.Column("{column}_new", {new_src}, nullable=True)')),
             f'op.execute("UPDATE {table} SET {column}_new = {column}")  # in batches; check the '
             "values convert",
             f"# a later revision, after the code reads {column}_new:",

@@ -53,7 +53,8 @@ def _batches(ctx: RuleContext) -> Iterator[tuple[Operation, list[Operation]]]:
             if current:
                 yield current
             current = (op, [])
-        elif current and op.is_batch and key(op.batch_table or "") == key(ctx.table_of(current[0]) or ""):
+        elif current and op.is_batch and \
+                key(op.batch_table or "") == key(ctx.table_of(current[0]) or ""):
             current[1].append(op)
         elif current and not op.is_batch:
             yield current

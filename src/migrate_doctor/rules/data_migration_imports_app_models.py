@@ -82,8 +82,9 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
                          'sa.column("id", sa.Integer), sa.column("<column>", sa.String))'
                          f"  # instead of {cls}")
         if not classes:
+            instead = ", ".join(imp.names) or imp.module
             lines.append('table = sa.table("<table>", sa.column("id", sa.Integer), '
-                         f'sa.column("<column>", sa.String))  # instead of {", ".join(imp.names) or imp.module}')
+                         f'sa.column("<column>", sa.String))  # instead of {instead}')
         lines.append("# and use op.execute(<table>.update()...) / op.get_bind() instead of "
                      "the ORM session")
         yield ctx.hit(

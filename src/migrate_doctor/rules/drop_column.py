@@ -27,12 +27,13 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
+from ..scripts.operations import Operation
 from ._values import call
 
 
 @rule("drop-column", Severity.WARNING, "Column dropped while running code may still use it")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    found = []
+    found: list[tuple[Operation, str | None, str]] = []
     for op in ctx.upgrade:
         if op.name == "drop_column" and isinstance(op.get("column_name"), str):
             found.append((op, ctx.table_of(op), op.get("column_name")))

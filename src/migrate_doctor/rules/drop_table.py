@@ -27,12 +27,13 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
+from ..scripts.operations import Operation
 from ._values import call
 
 
 @rule("drop-table", Severity.WARNING, "Table dropped while running code may still use it")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    found = []
+    found: list[tuple[Operation, str | None]] = []
     for op in ctx.upgrade:
         if op.name == "drop_table":
             found.append((op, ctx.table_of(op)))

@@ -75,11 +75,12 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             elif op.name == "alter_column":
                 line = call("op.alter_column", table, column, type_=Code("postgresql.JSONB()"),
                             postgresql_using=f"{column}::jsonb")
-            else:
+            elif op.name == "add_column":
                 line = call("op.add_column", table, Code(
-                    f'sa.Column("{column}", postgresql.JSONB(), nullable=True)')) \
-                    if op.name == "add_column" else \
-                    f'sa.Column("{column}", postgresql.JSONB(), ...)  # in op.create_table("{table}", ...)'
+                    f'sa.Column("{column}", postgresql.JSONB(), nullable=True)'))
+            else:
+                line = (f'sa.Column("{column}", postgresql.JSONB(), ...)'
+                        f'  # in op.create_table("{table}", ...)')
             head = [] if sql else ["from sqlalchemy.dialects import postgresql"]
             fix = "\n".join([*head, line, f"# and postgresql.JSONB for {column} in the model"])
             yield ctx.hit(

@@ -30,6 +30,7 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
@@ -49,7 +50,8 @@ def inverse(ctx: RuleContext, op: Operation) -> str:
     if name == "create_table":
         return call("op.drop_table", table)
     if name == "add_column":
-        return call("op.drop_column", table, column_name(ctx.resolve(op.get("column"))) or "<column>")
+        column = column_name(ctx.resolve(op.get("column"))) or "<column>"
+        return call("op.drop_column", table, column)
     if name == "create_index":
         return call("op.drop_index", op.get("index_name"), table_name=table)
     if name in _CONSTRAINT_TYPES:
@@ -59,7 +61,7 @@ def inverse(ctx: RuleContext, op: Operation) -> str:
         return call("op.rename_table", op.get("new_table_name"), table)
     if name == "alter_column":
         column = op.get("column_name")
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if "new_column_name" in op.kwargs:
             return call("op.alter_column", table, op.kwargs["new_column_name"],
                         new_column_name=column)
@@ -82,12 +84,11 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     if not changes:
         return
     lines = ["def downgrade():"] + ["    " + inverse(ctx, op) for op in reversed(changes)]
-    func = ctx.file.function("downgrade")
-    line = func.lineno if func is not None else changes[0].line
+    line = ctx.file.function_lines.get("downgrade")
     tables = sorted({t for t in (ctx.table_of(op) for op in changes) if t})
     yield ctx.hit(
         f"upgrade() changes the schema ({len(changes)} operation"
         f"{'s' if len(changes) > 1 else ''} on {', '.join(tables) or 'the schema'}) but "
-        "downgrade() " + ("is empty" if func is not None else "is missing")
+        "downgrade() " + ("is empty" if line is not None else "is missing")
         + ": a downgrade would move the version table back and leave the schema as it is",
-        "\n".join(lines), line, tables=tables)
+        "\n".join(lines), line or changes[0].line, tables=tables)

@@ -27,12 +27,13 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
+from ..scripts.operations import Operation
 from ._values import Code, call, type_source
 
 
 @rule("rename-column", Severity.WARNING, "Column renamed while running code uses the old name")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    found = []
+    found: list[tuple[Operation, str | None, str, str]] = []
     for op in ctx.upgrade:
         new = op.kwargs.get("new_column_name")
         if op.name == "alter_column" and isinstance(new, str):

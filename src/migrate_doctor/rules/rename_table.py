@@ -28,12 +28,13 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
+from ..scripts.operations import Operation
 from ._values import call
 
 
 @rule("rename-table", Severity.WARNING, "Table renamed while running code uses the old name")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    found = []
+    found: list[tuple[Operation, str, str]] = []
     for op in ctx.upgrade:
         new = op.get("new_table_name")
         if op.name == "rename_table" and isinstance(new, str):

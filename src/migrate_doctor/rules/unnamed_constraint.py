@@ -18,7 +18,8 @@ Example:
 Use instead:
     op.create_foreign_key("fk_orders_user_id_users", "orders", "users", ["user_id"], ["id"])
     and give the models a naming convention so autogenerate names them:
-    MetaData(naming_convention={"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", ...})
+    MetaData(naming_convention={
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", ...})
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             f"{op.receiver}.{op.name}({', '.join(params)})",
             "# and name constraints in the models: MetaData(naming_convention={"
             '"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", '
-            '"uq": "uq_%(table_name)s_%(column_0_name)s", "ck": "ck_%(table_name)s_%(constraint_name)s", '
+            '"uq": "uq_%(table_name)s_%(column_0_name)s", '
+            '"ck": "ck_%(table_name)s_%(constraint_name)s", '
             '"pk": "pk_%(table_name)s", "ix": "ix_%(column_0_label)s"})',
         ])
         dropping = op.name == "drop_constraint"

@@ -15,7 +15,8 @@ Why it matters:
     a non-constant default in ADD COLUMN.
 
 Example:
-    op.add_column("users", sa.Column("token", sa.Uuid(), server_default=sa.text("gen_random_uuid()")))
+    op.add_column("users", sa.Column("token", sa.Uuid(),
+                                     server_default=sa.text("gen_random_uuid()")))
 
 Use instead:
     op.add_column("users", sa.Column("token", sa.Uuid(), nullable=True))
@@ -55,29 +56,31 @@ def _default_sql(value: object) -> str | None:
 def run(ctx: RuleContext) -> Iterator[Hit]:
     old_pg = ctx.postgresql and ctx.version_below(11)
     for op in ctx.upgrade:
-        table, sql_type = ctx.table_of(op), ""
-        found: list[tuple[str, str, str | None]] = []  # (column, default, type; None: SQL)
+        table = ctx.table_of(op)
+        # (column, default, SQLAlchemy type source or None, SQL type when added by SQL)
+        found: list[tuple[str, str, str | None, str]] = []
         if op.name == "add_column":
             column = ctx.resolve(op.get("column"))
             default = column.kwargs.get("server_default") if isinstance(column, Call) else None
             sql = _default_sql(default) if default is not None else None
             if default is not None and (old_pg or (sql and _VOLATILE.search(sql))):
                 found.append((column_name(column) or "<column>", sql or render(default),
-                              type_source(ctx.resolve(column_type(column)))))
+                              type_source(ctx.resolve(column_type(column))), ""))
         for s in ctx.sql(op):
             for col, definition in s.added_columns():
                 m = re.search(r"\bDEFAULT\s+(.*)$", definition, re.IGNORECASE)
                 if m and (old_pg or _VOLATILE.search(m.group(1))):
                     table = s.table
-                    found.append((col, m.group(1), None))
-                    sql_type = definition[:m.start()].strip()
+                    found.append((col, m.group(1), None, definition[:m.start()].strip()))
         if not found or ctx.is_new_table(table, op):
             continue
         table = table or "<table>"
-        for col, sql, type_ in found:
-            add = call("op.add_column", table, Code(f'sa.Column("{col}", {type_}, nullable=True)')) \
-                if type_ is not None else \
-                f"op.execute({render(f'ALTER TABLE {table} ADD COLUMN {col} {sql_type}')})"
+        for col, sql, type_, sql_type in found:
+            if type_ is not None:
+                add = call("op.add_column", table,
+                           Code(f'sa.Column("{col}", {type_}, nullable=True)'))
+            else:
+                add = f"op.execute({render(f'ALTER TABLE {table} ADD COLUMN {col} {sql_type}')})"
             fix = "\n".join([
                 add,
                 "# the default for new rows only: no rewrite",

@@ -12,7 +12,8 @@ CASES = [
          ''')]),
     dict(name="safe pattern: NOT VALID in SQL, validated in a later revision", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
-             op.execute("ALTER TABLE users ADD CONSTRAINT ck_phone CHECK (length(phone) > 5) NOT VALID")
+             op.execute("ALTER TABLE users ADD CONSTRAINT ck_phone "
+                        "CHECK (length(phone) > 5) NOT VALID")
          '''), revision("c3", "b2", '''
              op.execute("ALTER TABLE users VALIDATE CONSTRAINT ck_phone")
          ''')]),

@@ -25,6 +25,13 @@ CASES = [
                                    ["user_id"], ["id"], postgresql_not_valid=True)
              op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user_id_users")
          ''')]),
+    dict(name="op.f() name, NOT VALID, validated in the same transaction", fires=True,
+         names=["orders", "fk_orders_user_id_users"],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key(op.f("fk_orders_user_id_users"), "orders", "users",
+                                   ["user_id"], ["id"], postgresql_not_valid=True)
+             op.execute("ALTER TABLE orders VALIDATE CONSTRAINT fk_orders_user_id_users")
+         ''')]),
     dict(name="safe pattern: NOT VALID, then validated in a later revision", fires=False,
          revisions=[USERS, ORDERS, revision("c3", "b2", '''
              op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
@@ -39,7 +46,8 @@ CASES = [
          ''')]),
     dict(name="foreign key on a table created in the same revision", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
-             op.create_table("carts", sa.Column("id", sa.Integer()), sa.Column("user_id", sa.Integer()))
+             op.create_table("carts", sa.Column("id", sa.Integer()),
+                             sa.Column("user_id", sa.Integer()))
              op.create_foreign_key("fk_carts_user_id_users", "carts", "users", ["user_id"], ["id"])
          ''')]),
 ]

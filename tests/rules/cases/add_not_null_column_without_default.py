@@ -17,6 +17,15 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("karma", sa.Integer(), default=0, nullable=False))
          ''')]),
+    dict(name="SQL ADD COLUMN ... NOT NULL without DEFAULT", fires=True,
+         names=["users", "ALTER TABLE users ADD COLUMN tier text"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD COLUMN tier text NOT NULL")
+         ''')]),
+    dict(name="SQL ADD COLUMN ... NOT NULL DEFAULT", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD COLUMN tier text NOT NULL DEFAULT 'free'")
+         ''')]),
     dict(name="with a server default", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("karma", sa.Integer(), nullable=False,

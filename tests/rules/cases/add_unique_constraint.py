@@ -16,7 +16,8 @@ CASES = [
              with op.get_context().autocommit_block():
                  op.create_index("uq_users_email", "users", ["email"], unique=True,
                                  postgresql_concurrently=True)
-             op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email")
+             op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email "
+                        "UNIQUE USING INDEX uq_users_email")
          ''')]),
     dict(name="unique constraint on a new table", fires=False,
          revisions=[revision("b2", None, '''

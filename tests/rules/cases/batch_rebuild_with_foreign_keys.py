@@ -19,7 +19,8 @@ CASES = [
     dict(SQLITE, name="cascade from create_foreign_key and recreate=always", fires=True,
          names=["users"],
          revisions=[USERS, revision("b2", "a1", '''
-             op.create_table("posts", sa.Column("id", sa.Integer()), sa.Column("author_id", sa.Integer()))
+             op.create_table("posts", sa.Column("id", sa.Integer()),
+                             sa.Column("author_id", sa.Integer()))
              with op.batch_alter_table("posts") as batch_op:
                  batch_op.create_foreign_key("fk_posts_author", "users", ["author_id"], ["id"],
                                              ondelete="CASCADE")

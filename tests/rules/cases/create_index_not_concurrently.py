@@ -6,6 +6,12 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.create_index("ix_users_email", "users", ["email"], unique=True)
          ''')]),
+    dict(name="autogenerate's op.f() name, in batch mode", fires=True,
+         names=["users", 'op.create_index(op.f("ix_users_name"), "users"', "drop_index"],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users", schema=None) as batch_op:
+                 batch_op.create_index(batch_op.f('ix_users_name'), ['name'], unique=False)
+         ''')]),
     dict(name="CREATE INDEX in SQL", fires=True, names=["users", "ix_users_name"],
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("CREATE INDEX ix_users_name ON users (name)")

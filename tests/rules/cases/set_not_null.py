@@ -12,7 +12,8 @@ CASES = [
     dict(name="PostgreSQL 11 gains nothing from a validated CHECK", fires=True,
          server_version=(11, 9), names=["users", "phone"],
          revisions=[USERS, revision("b2", "a1", '''
-             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn CHECK (phone IS NOT NULL) NOT VALID")
+             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn "
+                        "CHECK (phone IS NOT NULL) NOT VALID")
          '''), revision("c3", "b2", '''
              op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_nn")
              op.alter_column("users", "phone", nullable=False)
@@ -34,7 +35,8 @@ CASES = [
     dict(name="safe pattern: validated CHECK (col IS NOT NULL) in an earlier revision, PG 12+",
          fires=False, server_version=(14, 2),
          revisions=[USERS, revision("b2", "a1", '''
-             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn CHECK (phone IS NOT NULL) NOT VALID")
+             op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_nn "
+                        "CHECK (phone IS NOT NULL) NOT VALID")
          '''), revision("c3", "b2", '''
              op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_nn")
          '''), revision("d4", "c3", '''
@@ -52,7 +54,8 @@ CASES = [
          ''')]),
     dict(name="column of a table created in the same revision", fires=False,
          revisions=[revision("b2", None, '''
-             op.create_table("teams", sa.Column("id", sa.Integer()), sa.Column("slug", sa.String(9)))
+             op.create_table("teams", sa.Column("id", sa.Integer()),
+                             sa.Column("slug", sa.String(9)))
              op.alter_column("teams", "slug", nullable=False)
          ''')]),
     dict(name="making a column nullable", fires=False,

@@ -28,6 +28,21 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.alter_column("users", "name", new_column_name="full_name")
          ''')]),
+    dict(SQLITE, name="behind a dialect guard that SQLite fails", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             if not _is_sqlite():
+                 op.alter_column("users", "phone", nullable=False)
+             if op.get_context().dialect.name in ("postgresql", "mysql"):
+                 op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])
+         ''', header="def _is_sqlite():\n    return op.get_context().dialect.name == 'sqlite'")]),
+    dict(SQLITE, name="in the SQLite branch of a dialect guard", fires=True,
+         names=["users", "phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             if op.get_context().dialect.name != "sqlite":
+                 pass
+             else:
+                 op.alter_column("users", "phone", nullable=False)
+         ''')]),
     dict(name="not SQLite", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.alter_column("users", "phone", nullable=False)

@@ -13,7 +13,8 @@ CASES = [
          ''')]),
     dict(name="SQL ADD COLUMN with clock_timestamp()", fires=True, names=["users", "seen_at"],
          revisions=[USERS, revision("b2", "a1", '''
-             op.execute("ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp()")
+             op.execute("ALTER TABLE users ADD COLUMN seen_at timestamptz "
+                        "DEFAULT clock_timestamp()")
          ''')]),
     dict(name="now() is stable: no rewrite on PostgreSQL 11+", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
