@@ -100,16 +100,21 @@ def _fail_usage(exc: Exception) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
               default="text", show_default=True)
 @strict_option
+@click.option("--app", "app", help="Flask app to load (for pre-commit, where options follow `lint`).")
+@click.option("-c", "--config", "config", help="Path to alembic.ini (likewise).")
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending: bool,
          url: str | None, dialect: str | None, server_version: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool) -> None:
+         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool,
+         app: str | None, config: str | None) -> None:
     """Lint revision scripts for unsafe operations (no database needed)."""
     from .. import api
 
     target = get_target(ctx)
     if url:
         target.url = url
+    if app or config:
+        target.app, target.config, target.script_info = app, config, None
     try:
         report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
                           server_version=server_version, select=set(select) or None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from .. import __version__
 from ..model import Report, Severity
@@ -31,7 +33,8 @@ def render_sarif(report: Report, out: TextIO) -> None:
         }
         if f.location is not None:
             region = {"startLine": f.location.line} if f.location.line else None
-            physical: dict[str, Any] = {"artifactLocation": {"uri": f.location.path}}
+            physical: dict[str, Any] = {"artifactLocation": {
+                "uri": quote(Path(f.location.path).as_posix()), "uriBaseId": "SRCROOT"}}
             if region:
                 physical["region"] = region
             result["locations"] = [{"physicalLocation": physical}]
@@ -43,6 +46,7 @@ def render_sarif(report: Report, out: TextIO) -> None:
             "tool": {"driver": {"name": "migrate-doctor", "version": __version__,
                                 "informationUri": "https://pypi.org/project/migrate-doctor/",
                                 "rules": list(rules.values())}},
+            "originalUriBaseIds": {"SRCROOT": {"uri": Path.cwd().as_uri() + "/"}},
             "results": results,
         }],
     }
