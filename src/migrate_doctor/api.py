@@ -11,7 +11,7 @@ from typing import Any
 from .checks import CHECKS, Context
 from .database.url import redact
 from .errors import DoctorError, MigrationsDirMissing, UsageError
-from .model import DatabaseInfo, Finding, ProjectInfo, Report, Severity
+from .model import DatabaseInfo, Finding, Location, ProjectInfo, Report, Severity
 from .project.loaded import Project
 
 
@@ -198,8 +198,9 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
          select: set[str] | None = None, ignore: set[str] | None = None,
          project: Project | None = None) -> Report:
     """Lint revision files for unsafe operations. Needs no database unless ``pending``."""
+    from .checks._context import display_path
     from .config import load_config
-    from .rules import run_rules
+    from .rules import RULES, active_rules, run_rules
     from .scripts import order
     from .scripts.directory import read_scripts
     from .suppress import apply_ignores, parse_ignores
@@ -270,23 +271,45 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
         _run_checks(Context(project, scripts=type(ctx.scripts)(ctx.scripts.migrations_dir,
                                                              ctx.scripts.version_dirs, broken)),
                     report, ("script-syntax-error",))
+    chosen_select = select if select else cfg.select  # the command line replaces the config
+    chosen_ignore = (ignore or set()) | cfg.ignore
     findings = run_rules(ordered, report_on=report_on, dialect=dialect, server_version=version,
-                         env_source=env_source,
-                         select=(select or set()) | (cfg.select or set()) or None,
-                         ignore=(ignore or set()) | cfg.ignore)
+                         env_source=env_source, select=chosen_select, ignore=chosen_ignore)
     findings = [replace(f, severity=cfg.severity[f.id]) if f.id in cfg.severity else f
                 for f in findings]
+    findings.extend(_duplicate_ids(ctx.scripts.readable, report_on))
     ignores = []
     for f in ordered:
         if report_on is None or f.revision in report_on:
-            from .checks._context import display_path
-
             ignores.extend(parse_ignores(display_path(f.path), f.text))
-    report.findings.extend(apply_ignores(findings, ignores))
+    ran = {e.id for e in active_rules(dialect, chosen_select, chosen_ignore)}
+    known = {e.id for e in RULES.all()}
+    report.findings.extend(apply_ignores(findings, ignores, ran, known))
     report.extra["lint"] = {"dialect": dialect, "server_version":
                             ".".join(map(str, version)) if version else None,
                             "revisions_checked": len(report_on) if report_on is not None else len(ordered)}
     return _redacted(report, project.secrets)
+
+
+def _duplicate_ids(files: list[Any], report_on: set[str] | None) -> list[Finding]:
+    """Lint reads one file per revision id; say so when another file declares it too."""
+    from .checks._context import display_path
+
+    first: dict[str, Any] = {}
+    out = []
+    for f in files:
+        rev = f.revision
+        if rev in first and (report_on is None or rev in report_on):
+            entry = CHECKS.get("duplicate-revision-id")
+            assert entry is not None
+            out.append(Finding(entry.id, entry.severity, entry.title,
+                               f"revision {rev} is declared by {display_path(first[rev].path)} "
+                               f"and {display_path(f.path)}: only the first was linted",
+                               f"give {display_path(f.path)} a new revision id, or delete the copy",
+                               Location(display_path(f.path), f.lines.get("revision")),
+                               {"revision": rev}))
+        first.setdefault(rev, f)
+    return out
 
 
 # -- plan -------------------------------------------------------------------------------
@@ -300,6 +323,11 @@ def plan(target: Target | None = None, *, revision_range: str | None = None,
     project = project or load_project(target)
     ctx = read_states(project, database=revision_range is None)
     report = _report("plan", ctx)
+    # Only the pending revisions need the database: with a range, a project that has no URL
+    # still plans, and without one the UsageError below says what is missing. A URL missing
+    # because the app or env.py failed to load (evidence["exception"]) stays a finding.
+    report.findings = [f for f in report.findings if not (
+        f.id == "database-url-missing" and "exception" not in f.evidence)]
     if ctx.graph is None or not ctx.graph.ok:
         _run_checks(ctx, report, ("script-syntax-error", "duplicate-revision-id",
                                   "dangling-down-revision", "revision-cycle"))
@@ -311,6 +339,10 @@ def plan(target: Target | None = None, *, revision_range: str | None = None,
             lower_arg: Any = "base" if lower in ("", "base") else (_resolve_revision(
                 list(ctx.graph.files.values()), lower),)
             ctx.selected = ctx.graph.upgrade_order(upper, lower_arg)
+            if lower_arg != "base" and lower_arg[0] not in ctx.graph.ancestors(upper):
+                raise UsageError(f"the range {revision_range!r} is backwards or crosses "
+                                 f"branches: {lower_arg[0]} is not below {upper}",
+                                 "give the older revision first: plan OLD:NEW")
         except DoctorError:
             raise
         except Exception as exc:  # alembic's ResolutionError and friends

@@ -48,8 +48,11 @@ def parse_ignores(path: str, text: str) -> list[Ignore]:
     return found
 
 
-def apply_ignores(findings: list[Finding], ignores: list[Ignore]) -> list[Finding]:
-    """Drop silenced findings; add an ``unused-ignore`` warning for each unused id."""
+def apply_ignores(findings: list[Finding], ignores: list[Ignore], ran: set[str],
+                  known: set[str]) -> list[Finding]:
+    """Drop silenced findings; add an ``unused-ignore`` warning for each id that silenced
+    nothing although its rule ran (a rule that did not run for this target or selection
+    proves nothing), and for each id that names no rule at all (a typo)."""
     kept: list[Finding] = []
     for f in findings:
         hit = None
@@ -68,9 +71,13 @@ def apply_ignores(findings: list[Finding], ignores: list[Ignore]) -> list[Findin
             hit.used.add(f.id)
     for ig in ignores:
         for unused in sorted(ig.ids - ig.used):
+            if unused in known and unused not in ran:
+                continue
+            why = "names no rule" if unused not in known else "silences no finding"
             kept.append(Finding(
                 "unused-ignore", Severity.WARNING, "An ignore comment silences nothing",
-                f"`# migrate-doctor: ignore[{unused}]` at {ig.path}:{ig.line} silences no finding",
-                f"remove {unused!r} from the comment at {ig.path}:{ig.line}",
+                f"`# migrate-doctor: ignore[{unused}]` at {ig.path}:{ig.line} {why}",
+                f"remove {unused!r} from the comment at {ig.path}:{ig.line}"
+                + (" (`migrate-doctor rules` lists the rule ids)" if unused not in known else ""),
                 Location(ig.path, ig.line), {"rule": unused}))
     return kept

@@ -24,7 +24,7 @@ from ..model import Severity
 
 
 @check("contract-still-mapped", Severity.ERROR, "A contract step removes what the models use",
-       needs=("graph", "models"), command="plan")
+       needs=("graph",), command="plan")
 def run(ctx: Context) -> Iterator[Hit]:
     assert ctx.graph is not None
     metadata = ctx.project.metadata()

@@ -13,6 +13,6 @@ from ._context import RuleContext
 RULES: Registry[RuleContext] = Registry(__name__)
 rule = RULES.register
 
-from ._engine import run_rules  # noqa: E402 - the engine reads RULES
+from ._engine import active_rules, run_rules  # noqa: E402 - the engine reads RULES
 
-__all__ = ["RULES", "Hit", "RuleContext", "rule", "run_rules"]
+__all__ = ["RULES", "Hit", "RuleContext", "active_rules", "rule", "run_rules"]

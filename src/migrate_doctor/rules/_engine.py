@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Finding
+from ..registry import Entry
 from ..scripts.revision_file import RevisionFile
 from . import RULES
 from ._context import RuleContext
@@ -18,17 +19,24 @@ def normalize_dialect(dialect: str | None) -> str | None:
     return _ALIASES.get(name, name)
 
 
+def active_rules(dialect: str | None, select: set[str] | None = None,
+                 ignore: set[str] | None = None) -> list[Entry[RuleContext]]:
+    """The rules that run for this target and selection."""
+    dialect = normalize_dialect(dialect)
+    return [
+        e for e in RULES.all()
+        if (select is None or e.id in select) and not (ignore and e.id in ignore)
+        and (e.options.get("dialects") is None or dialect in e.options["dialects"])
+    ]
+
+
 def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect: str | None,
               server_version: tuple[int, ...] | None, env_source: str = "",
               select: set[str] | None = None, ignore: set[str] | None = None) -> list[Finding]:
     """Lint ``files`` (all readable revisions, base first); report on ``report_on`` only
     (None = all), while every file adds to the history the rules see."""
+    entries = active_rules(dialect, select, ignore)
     dialect = normalize_dialect(dialect)
-    entries = [
-        e for e in RULES.all()
-        if (select is None or e.id in select) and not (ignore and e.id in ignore)
-        and (e.options.get("dialects") is None or dialect in e.options["dialects"])
-    ]
     history = History()
     findings: list[Finding] = []
     for rf in files:
