@@ -8,6 +8,7 @@ from ..scripts.revision_file import RevisionFile
 from . import RULES
 from ._context import RuleContext
 from ._history import History
+from ._sql import SQL_CACHE
 
 _ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
 
@@ -39,6 +40,18 @@ def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect:
     dialect = normalize_dialect(dialect)
     history = History()
     findings: list[Finding] = []
+    if files:
+        SQL_CACHE.open(sorted({str(f.path.parent) for f in files}))
+    try:
+        _walk(files, report_on, entries, history, findings, dialect, server_version, env_source)
+    finally:
+        SQL_CACHE.close()
+    return findings
+
+
+def _walk(files: list[RevisionFile], report_on: set[str] | None,
+          entries: list[Entry[RuleContext]], history: History, findings: list[Finding],
+          dialect: str | None, server_version: tuple[int, ...] | None, env_source: str) -> None:
     for rf in files:
         if rf.problem is not None:  # unreadable: reported by script-syntax-error
             continue
@@ -49,4 +62,3 @@ def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect:
                 findings.extend(entry.run(ctx))
         for op in ctx.upgrade:  # the rules are done with this revision: replay it in place
             history.apply(op, ctx.table_of(op), revision, ctx.sql(op), ctx.resolve)
-    return findings

@@ -331,8 +331,53 @@ def _lint_sql(text: str, dialect: str | None) -> tuple[Statement, ...]:
         logger.removeFilter(quiet)
 
 
+class SqlCache:
+    """Statements already read in an earlier run, kept on disk next to the script cache,
+    so that an unchanged history does not import sqlglot or parse its SQL again."""
+
+    def __init__(self) -> None:
+        self.dirs: list[Any] | None = None
+        self.known: dict[tuple[str | None, str], tuple[Statement, ...]] = {}
+        self.used: dict[tuple[str | None, str], tuple[Statement, ...]] = {}
+        self.new = False
+
+    def open(self, dirs: list[Any]) -> None:
+        from ..scripts import cache
+
+        self.dirs, self.known, self.used, self.new = dirs, cache.load(dirs, "sql", _stamp()), {}, False
+
+    def get(self, text: str, dialect: str | None) -> tuple[Statement, ...]:
+        k = (dialect, text)
+        found = self.used.get(k) or self.known.get(k)
+        if found is None:
+            found, self.new = _lint_sql(text, dialect), True
+        self.used[k] = found
+        return found
+
+    def close(self) -> None:
+        from ..scripts import cache
+
+        if self.dirs is not None and (self.new or len(self.used) != len(self.known)):
+            cache.save(self.dirs, self.used, "sql", _stamp())
+        self.dirs = None
+
+
+def _stamp() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return ":sqlglot-" + version("sqlglot")
+    except PackageNotFoundError:
+        return ""
+
+
+SQL_CACHE = SqlCache()
+
+
 def lint_sql(text: str, dialect: str | None) -> list[Statement]:
     """The statements of a piece of SQL, for the target ``dialect`` (Alembic's name)."""
+    if SQL_CACHE.dirs is not None:
+        return list(SQL_CACHE.get(text, dialect))
     return list(_lint_sql(text, dialect))
 
 

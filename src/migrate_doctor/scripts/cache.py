@@ -29,12 +29,12 @@ def cache_dir() -> Path | None:
     return Path(base) / "migrate-doctor"
 
 
-def _file(dirs: list[Path]) -> Path | None:
+def _file(dirs: list[Path], kind: str = "scripts") -> Path | None:
     root = cache_dir()
     if root is None:
         return None
     key = hashlib.sha1("\0".join(str(d) for d in dirs).encode()).hexdigest()[:20]
-    return root / f"scripts-{key}.pickle"
+    return root / f"{kind}-{key}.pickle"
 
 
 def stat_key(path: Path) -> tuple[int, int] | None:
@@ -45,8 +45,9 @@ def stat_key(path: Path) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def load(dirs: list[Path]) -> dict[str, tuple[tuple[int, int], dict[str, Any]]]:
-    path = _file(dirs)
+def load(dirs: list[Path], kind: str = "scripts", stamp: str = "") -> dict[Any, Any]:
+    """The cached entries of one project (``dirs``) for one kind of result."""
+    path = _file(dirs, kind)
     if path is None or not path.is_file():
         return {}
     try:
@@ -54,20 +55,21 @@ def load(dirs: list[Path]) -> dict[str, tuple[tuple[int, int], dict[str, Any]]]:
             data = pickle.load(fh)
     except Exception:  # noqa: BLE001 - a stale or broken cache is simply not used
         return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != FORMAT + stamp:
         return {}
     return data.get("files", {})
 
 
-def save(dirs: list[Path], files: dict[str, tuple[tuple[int, int], dict[str, Any]]]) -> None:
-    path = _file(dirs)
+def save(dirs: list[Path], files: dict[Any, Any], kind: str = "scripts", stamp: str = "") -> None:
+    path = _file(dirs, kind)
     if path is None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scripts-")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"format": FORMAT, "files": files}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": FORMAT + stamp, "files": files}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass
