@@ -215,6 +215,18 @@ def test_models_not_registered_when_a_model_is_not_imported(library_db, fired):
     assert "env.py" in (f.fix or "")
 
 
+def test_models_not_registered_needs_no_database(library, fired):
+    """The models are a state of their own: the check runs with no database URL at all."""
+    models = library.root / "models.py"
+    text = models.read_text()
+    models.write_text(text[: text.index("books = Table(")])
+
+    report = fired(library.diagnose())
+
+    assert report.database is None
+    assert only(report, "models-not-registered").evidence["missing"] == ["books"]
+
+
 def test_models_not_registered_when_metadata_is_empty(library_db, fired):
     library, _ = library_db
     library.upgrade("head")

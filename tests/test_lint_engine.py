@@ -460,6 +460,24 @@ def test_an_ignore_naming_no_rule_is_reported_as_a_typo(scratch):
     assert revisions(report, "drop-column") == [B]
 
 
+def test_a_malformed_revision_file_is_one_finding_and_the_rest_is_linted(scratch):
+    scratch.add(A, None, USERS, slug="create_users")
+    scratch.add(B, A, 'op.drop_column("users", "email")', slug="drop_email")
+    broken = scratch.versions / "c0ffee000000_broken.py"
+    broken.write_text("revision = 'c0ffee000000'\ndown_revision = %r\n\ndef upgrade(:\n" % B)
+    before = broken.read_bytes()
+
+    report = scratch.lint()
+
+    (syntax,) = of(report, "script-syntax-error")
+    assert same_file(syntax.location.path, broken) and syntax.location.line == 4
+    assert revisions(report, "drop-column") == [B]  # the readable files are linted all the same
+    assert broken.read_bytes() == before
+    # linting only another file leaves the broken one out of the report
+    assert of(scratch.lint(paths=(str(scratch.files[B]),)), "script-syntax-error") == []
+    result = scratch.cli("lint")
+    assert result.code == 1 and "Traceback" not in result.output
+
 def test_a_duplicated_revision_id_is_said_by_lint(scratch):
     scratch.add(A, None, USERS, slug="create_users")
     scratch.add(B, A, 'op.drop_column("users", "email")', slug="one")

@@ -102,6 +102,9 @@ def test_before_after_and_split_in_the_order_they_run(scratch):
     # an expand step behind a contract step cannot go before the deploy: said so
     (late,) = of(report, "expand-after-contract")
     assert late.severity is Severity.WARNING and late.evidence["revision"] == revs[4]
+    assert late.evidence["after"] == revs[3]  # the first contract step it waits behind
+    assert revs[3] in (late.fix or "") and revs[4] in (late.fix or "")
+    assert late.location is not None and late.location.path.endswith(".py")
     assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
 
 

@@ -36,7 +36,7 @@ class Context:
         if need == "database":
             return self.db is not None
         if need == "models":
-            return self.db is not None and self.project.metadata() is not None
+            return self.project.metadata() is not None
         raise ValueError(need)
 
     def location(self, rf: RevisionFile, line: int | None = None) -> Location:

@@ -24,12 +24,11 @@ from ..model import Severity
 
 
 @check("contract-still-mapped", Severity.ERROR, "A contract step removes what the models use",
-       needs=("graph",), command="plan")
+       needs=("graph", "models"), command="plan")
 def run(ctx: Context) -> Iterator[Hit]:
     assert ctx.graph is not None
     metadata = ctx.project.metadata()
-    if metadata is None:
-        return
+    assert metadata is not None
     tables = {t.name: t for t in metadata.tables.values()}
     for rev in ctx.selected or []:
         rf = ctx.graph.file(rev)

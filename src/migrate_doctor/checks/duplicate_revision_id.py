@@ -25,9 +25,8 @@ from ..model import Severity
 @check("duplicate-revision-id", Severity.ERROR, "Two files declare the same revision id",
        needs=("scripts",))
 def run(ctx: Context) -> Iterator[Hit]:
-    if ctx.graph is None:
-        return
-    for rev, files in ctx.graph.problems.duplicates.items():
+    assert ctx.scripts is not None
+    for rev, files in ctx.scripts.duplicates().items():
         paths = [display_path(f.path) for f in files]
         yield Hit(f"revision {rev} is declared by {len(files)} files: {', '.join(paths)}",
                   f"delete the copy, or give {paths[-1]} a new revision id and update the "

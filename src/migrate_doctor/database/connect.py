@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
 CONNECT_TIMEOUT = 5
+_SERVER_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 
 
 def parse_url(url: str) -> URL:
@@ -66,9 +67,7 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
             else:
                 engine = create_engine(url, **kwargs)
             return engine
-        if backend == "postgresql":
-            connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
-        elif backend in ("mysql", "mariadb"):
+        if backend in _SERVER_PORTS:  # psycopg and PyMySQL both take connect_timeout
             connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
     except NoSuchModuleError as exc:
@@ -85,9 +84,7 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
 
     @event.listens_for(engine, "begin")
     def _read_only(conn: Any) -> None:
-        if backend == "postgresql":
-            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-        elif backend in ("mysql", "mariadb"):
+        if backend in _SERVER_PORTS:  # the same statement on PostgreSQL and MySQL
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     return engine
@@ -105,23 +102,31 @@ def explain_connect_error(exc: BaseException, url_text: str) -> DatabaseUnreacha
     reason = redact(reason, url_secrets(url_text))
     low = reason.lower()
     masked = mask_url(url_text)
+    try:
+        url = parse_url(url_text)
+        host, port = url.host or "localhost", url.port or _SERVER_PORTS.get(url.get_backend_name())
+        user, database = url.username or "the user", url.database or "the database"
+    except DatabaseUrlInvalid:
+        host, port, user, database = "the host", None, "the user", "the database"
+    where = f"{host}:{port}" if port else host
     if "password authentication failed" in low or "access denied" in low:
-        fix = "check the user and password in the URL (and that the role may log in)"
+        fix = f"check the password of {user} in the URL (and that {user} may log in to {database})"
         kind = "authentication"
     elif "does not exist" in low and "database" in low or "unknown database" in low:
-        fix = "create the database first (e.g. createdb NAME / CREATE DATABASE NAME), or fix its name"
+        fix = f"create the database first (createdb {database} / CREATE DATABASE {database}), or fix its name"
         kind = "missing-database"
     elif "role" in low and "does not exist" in low:
-        fix = "create the role, or fix the user name in the URL"
+        fix = f"create the role {user} (CREATE ROLE {user} LOGIN ...), or fix the user name in the URL"
         kind = "authentication"
     elif "unable to open database file" in low:
-        fix = "check the SQLite path and that its directory exists and is readable"
+        fix = f"check that the SQLite file {database} and its directory exist and are readable"
         kind = "file"
     elif "permission denied" in low:
-        fix = "grant the connecting role SELECT on the tables migrate-doctor reads"
+        fix = f"grant {user} SELECT on the tables migrate-doctor reads (the version table first)"
         kind = "permission"
     else:
-        fix = "check that the host and port are reachable from here and the server is running"
+        fix = (f"check that {where} is reachable from where this command runs and that the "
+               "server is running (a firewall, a wrong host in DATABASE_URL, a container network)")
         kind = "network"
     if isinstance(orig, ImportError):
         kind, fix = "driver", "install the database driver"

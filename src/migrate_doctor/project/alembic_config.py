@@ -96,7 +96,7 @@ def load_alembic_project(config: str | None, directory: str | None = None,
     except configparser.Error as exc:
         project.problems.append(_ini_error(ini, exc))
     if run_env:
-        _run_env_offline(project)
+        read_env(project)
     return project
 
 
@@ -117,7 +117,9 @@ class _Configured(Exception):
     """Raised from configure() to stop env.py once it has said what it would use."""
 
 
-def _run_env_offline(project: Project) -> None:
+def read_env(project: Project) -> None:
+    """Run env.py offline until it calls configure(): the URL, target_metadata and
+    version table it would use, kept on the project."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory

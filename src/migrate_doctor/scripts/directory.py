@@ -22,6 +22,13 @@ class ScriptSet:
         """Files that parsed and declare a revision id."""
         return [f for f in self.files if f.problem is None and f.revision]
 
+    def duplicates(self) -> dict[str, list[RevisionFile]]:
+        """Revision ids declared by more than one file, with every such file."""
+        seen: dict[str, list[RevisionFile]] = {}
+        for f in self.readable:
+            seen.setdefault(f.revision or "", []).append(f)
+        return {rev: files for rev, files in seen.items() if len(files) > 1}
+
     def by_revision(self) -> dict[str, RevisionFile]:
         """The first file for each revision id (duplicates are a finding of their own)."""
         out: dict[str, RevisionFile] = {}

@@ -12,7 +12,6 @@ from .revision_file import RevisionFile
 
 @dataclass
 class GraphProblems:
-    duplicates: dict[str, list[RevisionFile]] = field(default_factory=dict)
     # (file, missing id, is it a depends_on rather than a down_revision)
     dangling: list[tuple[RevisionFile, str, bool]] = field(default_factory=list)
     cycle: tuple[str, ...] = ()
@@ -21,8 +20,9 @@ class GraphProblems:
 class Graph:
     """Graph questions over a project's revisions, answered by Alembic's RevisionMap.
 
-    The nodes are checked first (duplicate ids, references to missing revisions), and
-    the faulty references are left out so that the rest of the graph can still be used.
+    The nodes are checked first (references to missing revisions), and the faulty
+    references are left out so that the rest of the graph can still be used; of files
+    that declare the same id (ScriptSet.duplicates) the first one stands.
     """
 
     def __init__(self, scripts: ScriptSet) -> None:
@@ -30,13 +30,7 @@ class Graph:
 
         self.scripts = scripts
         self.problems = GraphProblems()
-        self.files: dict[str, RevisionFile] = {}
-        for f in scripts.readable:
-            rev = f.revision or ""
-            if rev in self.files:
-                self.problems.duplicates.setdefault(rev, [self.files[rev]]).append(f)
-                continue
-            self.files[rev] = f
+        self.files: dict[str, RevisionFile] = scripts.by_revision()
         labels = {label for f in self.files.values() for label in f.branch_labels}
 
         nodes: list[Revision] = []

@@ -55,3 +55,16 @@ def heads(files: list[RevisionFile]) -> list[str]:
     """Revisions no other revision names as its down_revision."""
     parents = {p for f in files for p in f.down_revisions}
     return [f.revision for f in files if f.revision and f.revision not in parents]
+
+
+def resolve_revision(ids: list[str], text: str) -> str:
+    """A full revision id from a full or unique partial id (as Alembic accepts them)."""
+    from ..errors import UsageError
+
+    if text in ids:
+        return text
+    matches = [r for r in ids if r.startswith(text)]
+    if len(matches) == 1:
+        return matches[0]
+    why = "matches several revisions" if matches else "matches no revision"
+    raise UsageError(f"revision {text!r} {why}", "give a revision id from `flask db history`")
