@@ -50,12 +50,15 @@ class Postgres:
         auth = f"{user}:{password}" if password is not None else user
         return f"postgresql+psycopg://{auth}@/{database}?host={self.socket_dir}"
 
-    def admin(self, *statements: str, database: str = "postgres") -> list[tuple[Any, ...]]:
+    def connect(self, database: str = "postgres") -> Any:
         import psycopg
 
+        return psycopg.connect(dbname=database, user="postgres", host=self.socket_dir,
+                               autocommit=True)
+
+    def admin(self, *statements: str, database: str = "postgres") -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = []
-        with psycopg.connect(dbname=database, user="postgres", host=self.socket_dir,
-                             autocommit=True) as conn:
+        with self.connect(database) as conn:
             for sql in statements:
                 cur = conn.execute(sql)
                 if cur.description is not None:
@@ -67,11 +70,17 @@ class Postgres:
         self.admin(f'CREATE DATABASE "{name}"')
         return name
 
-    def add_password_role(self) -> None:
+    def add_password_role(self, role: str = PG_ROLE, password: str = PG_ROLE_PASSWORD,
+                          superuser: bool = False) -> None:
         """A login role with a password, required on the local socket."""
-        self.admin(f"CREATE ROLE {PG_ROLE} LOGIN PASSWORD '{PG_ROLE_PASSWORD}'")
+        from psycopg import sql
+
+        with self.connect() as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
+                sql.Identifier(role), sql.SQL("SUPERUSER" if superuser else ""),
+                sql.Literal(password)))
         hba = self.pgdata / "pg_hba.conf"
-        rule = f"local   all             {PG_ROLE}                               scram-sha-256\n"
+        rule = f"local   all             {role}                               scram-sha-256\n"
         lines = hba.read_text().splitlines(keepends=True)
         first_rule = next(i for i, line in enumerate(lines)
                           if line.strip() and not line.lstrip().startswith("#"))

@@ -7,6 +7,7 @@ also proves that the graph is read without importing the revision files.
 
 from __future__ import annotations
 
+import py_compile
 import shutil
 from pathlib import Path
 
@@ -103,9 +104,13 @@ def test_database_unknown_revision_names_git_commit_and_branch(library_db, fired
         "def upgrade() -> None:\n    pass",
         "def upgrade() -> None:\n    op.create_table('reviews', sa.Column('id', sa.Integer(), "
         "primary_key=True))"))
-    git(library.root, "add", "--all")
+    # bytecode committed with it (as a user without PYTHONDONTWRITEBYTECODE would): it
+    # holds the revision id too, and must not be named as the file git has
+    py_compile.compile(str(new), cfile=str(new.parent / "__pycache__" / f"{new.stem}.cpython-311.pyc"))
+    git(library.root, "add", "--all", "--force")
     git(library.root, "commit", "-q", "-m", "reviews")
     commit = git(library.root, "rev-parse", "HEAD")
+    assert ".pyc" in git(library.root, "show", "--name-only", "--format=", "HEAD")
     library.upgrade("head")
     git(library.root, "checkout", "-q", "main")
     assert not new.exists()

@@ -154,9 +154,13 @@ def test_bad_range_and_no_range_without_database_exit_2_with_one_line(scratch):
     one_line_error(no_db, "usage-error", 2)
     backwards = scratch.cli("plan", f"{revs[3]}:{revs[1]}")
     one_line_error(backwards, "usage-error", 2)
-    unknown = scratch.cli("plan", "zzzzzz:head", "--format", "json")
+    unknown = scratch.cli("plan", "zzzzzz:head")
     one_line_error(unknown, "usage-error", 2)
     assert "zzzzzz" in unknown.stderr
+    as_json = scratch.cli("plan", "zzzzzz:head", "--format", "json")  # the usage error as JSON
+    assert as_json.code == 2 and as_json.stderr == "", as_json.output
+    (finding,) = as_json.json()["findings"]
+    assert finding["id"] == "usage-error" and "zzzzzz" in finding["message"], finding
 
 
 def test_a_range_needs_no_database(scratch):

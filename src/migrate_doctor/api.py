@@ -25,7 +25,7 @@ def diagnose(target: Target | None = None, *, project: Project | None = None) ->
 
 
 VERIFY_CHECKS = (
-    "script-syntax-error", "script-missing-revision", "duplicate-revision-id",
+    "versions-dir-unreadable", "branch-label-conflict", "script-syntax-error", "script-missing-revision", "duplicate-revision-id",
     "dangling-down-revision", "revision-cycle", "multiple-heads", "revision-id-too-long",
     "database-behind", "database-unknown-revision", "database-not-versioned",
     "database-empty", "version-table-inconsistent",
@@ -34,11 +34,14 @@ VERIFY_CHECKS = (
 
 def verify(target: Target | None = None, *, drift: bool = False,
            project: Project | None = None) -> Report:
-    """The gate: passes (no error finding) only when the database is at the single head."""
+    """The gate: passes (no error finding) only when the database is at the single head.
+    It fails closed: a check that could not run, or (with ``drift``) a drift comparison
+    that could not be made, is an error."""
     project = project or load_project(target)
     ctx = read_states(project)
     report = base_report("verify", ctx)
-    run_checks(ctx, report, VERIFY_CHECKS + (("schema-drift",) if drift else ()))
+    wanted = VERIFY_CHECKS + (("schema-drift",) if drift else ())
+    skipped = run_checks(ctx, report, wanted, failed=Severity.ERROR)
     promote = {"database-empty"} | ({"schema-drift"} if drift else set())
     report.findings = [replace(f, severity=Severity.ERROR) if f.id in promote else f
                        for f in report.findings]
@@ -46,6 +49,12 @@ def verify(target: Target | None = None, *, drift: bool = False,
         report.add(Finding("database-url-missing", Severity.ERROR, "The database URL is not set",
                            "no database URL: nothing to verify",
                            "set the URL (DATABASE_URL / sqlalchemy.url) or pass --url"))
+    if drift and "schema-drift" in skipped and not report.has_errors:
+        missing = "the models (target_metadata)" if not ctx.has("models") else "the database"
+        report.add(Finding("check-failed", Severity.ERROR, "A check could not run",
+                           f"--drift was asked for, but the drift check cannot run without "
+                           f"{missing}", "set target_metadata in env.py (or run verify without "
+                           "--drift)", evidence={"check": "schema-drift"}))
     return redacted(report, project.secrets)
 
 

@@ -40,8 +40,11 @@ def load_config(start: Path) -> LintConfig:
         import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); TOML "
+                         "files must be UTF-8", f"save {path} as UTF-8") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path} cannot be read: {exc}", "fix the TOML syntax") from None
+        raise UsageError(f"{path} cannot be read: {exc}", f"fix the TOML syntax of {path}") from None
     section: dict[str, Any] = data.get("tool", {}).get("migrate-doctor", {})
     unknown = set(section) - KEYS
     if unknown:

@@ -137,7 +137,38 @@ class MigrationsDirMissing(DoctorError):
     title = "No migrations directory"
 
 
+class ConfigInvalid(DoctorError):
+    """What it finds: alembic.ini (or pyproject.toml) cannot be read: not UTF-8, a syntax
+    error, or a `%` that configparser reads as interpolation in an option other than the
+    URL (`ValueError: invalid interpolation syntax`).
+
+    Why it matters: Alembic reads the same file the same way; every `alembic` and
+    `flask db` command fails before it does anything.
+
+    Fix: the message names the file and the option; save it as UTF-8, fix the syntax, or
+    write a literal `%` as `%%`.
+    """
+
+    id = "config-invalid"
+    title = "A configuration file cannot be read"
+
+
+class InternalError(DoctorError):
+    """What it finds: migrate-doctor itself failed in a way it does not know how to explain.
+
+    Why it matters: the command could not run, so its answer is unknown; a gate treats
+    that as not ready (exit 2).
+
+    Fix: run it again with `--format json` and report the message to migrate-doctor's
+    issue tracker (the project page of `pip show migrate-doctor`); URLs in it are masked.
+    """
+
+    id = "internal-error"
+    title = "migrate-doctor failed unexpectedly"
+    exit_code = 2
+
+
 LOAD_ERRORS: tuple[type[DoctorError], ...] = (
     AppNotFound, AppImportError, DatabaseUrlMissing, DatabaseUrlInvalid,
-    DatabaseUnreachable, MigrationsDirMissing,
+    DatabaseUnreachable, MigrationsDirMissing, ConfigInvalid,
 )

@@ -16,7 +16,8 @@ from .scripts.revision_file import RevisionFile
 from .states import Context, Target, load_project, read_states, redacted, run_checks
 
 # checks over the files themselves, which lint reports too
-SCRIPT_CHECKS = ("script-syntax-error", "script-missing-revision", "duplicate-revision-id")
+SCRIPT_CHECKS = ("versions-dir-unreadable", "script-syntax-error", "script-missing-revision",
+                 "duplicate-revision-id")
 
 
 def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: str | None = None,
@@ -29,6 +30,12 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
     from .scripts.directory import read_scripts
     from .suppress import apply_ignores, parse_ignores
 
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"{missing[0]} does not exist" + (
+            f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            "pass revision files that exist (relative to the current directory), or no "
+            "path to lint them all")
     project = project or load_project(target, run_env=False)
     report = Report("lint")
     blocking = [p for p in project.problems
@@ -54,27 +61,29 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
     if paths:
         report_on = {f.revision for f in ordered if f.path.resolve() in wanted}
     if since:
-        after = set(ids) - order.ancestors(ordered, order.resolve_revision(ids, since))
+        first = order.resolve_revision(ids, since, project.cmd("history"))
+        after = set(ids) - order.ancestors(ordered, first)
         report_on = after if report_on is None else report_on & after
     db_version: tuple[int, ...] | None = None
     if pending:
-        states = read_states(project)
+        states = read_states(project)  # the URL every command uses (env.py's included)
         if states.db is None:
-            raise states.db_error or UsageError(
+            loading = [p for p in project.problems
+                       if p.severity.value == "error" and p.id != "database-url-missing"]
+            raise states.db_error or (loading[0] if loading else UsageError(
                 "--pending needs the database, and the project has no database URL",
-                "pass --url, or lint --since REV instead")
+                "pass --url, or lint --since REV instead"))
         db_version = parse_version(states.db.server_version)
         dialect = dialect or states.db.dialect
         assert states.graph is not None
         todo = set(states.graph.upgrade_order("heads", states.db.current)) if states.graph.ok else set()
         report_on = todo if report_on is None else report_on & todo
     if cfg.start_after:
-        old = order.ancestors(ordered, order.resolve_revision(ids, cfg.start_after))
+        baseline = order.resolve_revision(ids, cfg.start_after, project.cmd("history"))
+        old = order.ancestors(ordered, baseline)
         report_on = (set(ids) - old) if report_on is None else report_on - old
-    if dialect is None and project.kind == "alembic" and project.dialect is None:
-        from .project.alembic_config import read_env
-
-        read_env(project)  # the URL may be set by env.py only
+    if dialect is None and project.dialect is None:
+        project.ensure_env()  # the URL may be set by env.py only
     dialect = dialect or project.dialect
     version = parse_version(server_version, "--server-version") or db_version
     if version is None and dialect == "sqlite":

@@ -73,7 +73,7 @@ def _range(ctx: Context, text: str) -> list[str]:
     upper = upper or "heads"
     lower_arg: Any = "base"
     if lower not in ("", "base"):
-        lower_arg = (resolve_revision(list(ctx.graph.files), lower),)
+        lower_arg = (resolve_revision(list(ctx.graph.files), lower, ctx.cmd("history")),)
     try:
         selected = ctx.graph.upgrade_order(upper, lower_arg)
         below_upper = lower_arg == "base" or lower_arg[0] in ctx.graph.ancestors(upper)

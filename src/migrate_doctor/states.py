@@ -52,12 +52,15 @@ def load_project(target: Target | None = None, *, run_env: bool = True) -> Proje
 
             info = ScriptInfo(app_import_path=target.app or os.environ.get("FLASK_APP"))
         project = load_flask_project(info, target.directory)
+        if target.url:
+            project.url, project.url_source = target.url, "the --url option"
+            project.url_override = target.url
     else:
         from .project.alembic_config import load_alembic_project
 
-        project = load_alembic_project(target.config, target.directory, run_env=run_env)
+        project = load_alembic_project(target.config, target.directory, run_env=run_env,
+                                       url=target.url)
     if target.url:
-        project.url, project.url_source = target.url, "the --url option"
         project.problems = [p for p in project.problems
                             if p.id not in ("database-url-missing", "database-url-invalid")]
     return project
@@ -68,12 +71,14 @@ def read_states(project: Project, *, database: bool = True) -> Context:
     from .scripts.directory import read_scripts
     from .scripts.graph import Graph
 
+    project.ensure_env()
     ctx = Context(project)
     mdir = project.migrations_dir
     if mdir is not None and mdir.is_dir():
         ctx.scripts = read_scripts(mdir, project.version_dirs, project.recursive)
         ctx.graph = Graph(ctx.scripts)
-    elif not project.has_problem("migrations-dir-missing") and not project.has_problem("app-not-found"):
+    elif not any(project.has_problem(i) for i in ("migrations-dir-missing", "app-not-found",
+                                                   "config-invalid")):
         where = mdir or Path("migrations").resolve()
         project.problems.append(MigrationsDirMissing(
             f"the migrations directory {os.path.relpath(where)} does not exist",
@@ -108,20 +113,35 @@ def base_report(command: str, ctx: Context) -> Report:
     return report
 
 
-def run_checks(ctx: Context, report: Report, ids: tuple[str, ...] | None = None) -> None:
+def run_checks(ctx: Context, report: Report, ids: tuple[str, ...] | None = None, *,
+               failed: Severity = Severity.WARNING) -> list[str]:
+    """Run the checks (all of the command's, or ``ids``) into the report. A check that
+    crashes becomes a ``check-failed`` finding of severity ``failed`` (a gate passes
+    ERROR: what could not be checked is not ok). Returns the ids of the checks skipped
+    because a state they need is missing."""
+    from .project.user_code import run_user_code
+
+    skipped: list[str] = []
     for entry in CHECKS.all():
         if ids is not None and entry.id not in ids:
             continue
         if ids is None and entry.options.get("command", report.command) != report.command:
             continue
         if not all(ctx.has(need) for need in entry.options.get("needs", ())):
+            skipped.append(entry.id)
             continue
-        try:
-            report.findings.extend(entry.run(ctx))
-        except Exception as exc:  # noqa: BLE001 - one failing check must not hide the others
-            report.add(Finding("check-failed", Severity.WARNING, "A check could not run",
-                               f"the check {entry.id} failed: {type(exc).__name__}: {exc}",
-                               "please report this with the output of --format json"))
+        # checks may call user code (env.py's include_object, ...): nothing it does escapes
+        outcome = run_user_code(lambda: list(entry.run(ctx)), f"the check {entry.id}")
+        if outcome.error is None:
+            report.findings.extend(outcome.value or ())
+            continue
+        exc = outcome.error
+        report.add(Finding("check-failed", failed, "A check could not run",
+                           f"the check {entry.id} failed: {type(exc).__name__}: {exc}",
+                           "run it again; if it fails again, report it with the output of "
+                           "--format json",
+                           evidence={"check": entry.id, "exception": type(exc).__name__}))
+    return skipped
 
 
 def redacted(report: Report, secrets: set[str]) -> Report:

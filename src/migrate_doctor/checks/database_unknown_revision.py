@@ -37,11 +37,14 @@ def find_in_git(directory: Path, rev: str) -> dict[str, object] | None:
     """The oldest commit that added a file mentioning ``rev``, its path and branches."""
     if not directory.is_dir() or not _git(directory, "rev-parse", "--git-dir"):
         return None
-    commits = _git(directory, "log", "--all", "--format=%H", "-S", rev, "--", ".").splitlines()
+    # only revision sources: repositories commit bytecode (__pycache__/*.pyc) too
+    source = ("--", "*.py", ":(exclude)*/__pycache__/*")
+    commits = _git(directory, "log", "--all", "--format=%H", "-S", rev, *source).splitlines()
     if not commits:
         return None
     commit = commits[-1]
-    files = _git(directory, "show", "--name-only", "--format=", commit, "--", ".").splitlines()
+    files = [f for f in _git(directory, "show", "--name-only", "--format=", commit,
+                             *source).splitlines() if f.endswith(".py")]
     path = next((f for f in files if rev in f), files[0] if files else None)
     branches = [b.strip().lstrip("* ").strip() for b in
                 _git(directory, "branch", "-a", "--contains", commit,

@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from ..api import Target
+from ..errors import UsageError
+from .boundary import DoctorCommand
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -36,7 +38,7 @@ def finish(report: Any, fmt: str, strict: bool = False) -> None:
     sys.exit(report.exit_code(strict))
 
 
-@click.command()
+@click.command(cls=DoctorCommand)
 @click.option("--url", help="Database URL to check instead of the project's.", default=None)
 @format_option
 @strict_option
@@ -51,7 +53,7 @@ def diagnose(ctx: click.Context, url: str | None, fmt: str, strict: bool) -> Non
     finish(api.diagnose(target), fmt, strict)
 
 
-@click.command()
+@click.command(cls=DoctorCommand)
 @click.option("--url", help="Database URL to check instead of the project's.", default=None)
 @click.option("--drift", is_flag=True, help="Also fail when the schema differs from the models.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -78,16 +80,7 @@ def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
     sys.exit(0)
 
 
-def _fail_usage(exc: Exception) -> None:
-    from ..errors import DoctorError
-
-    if isinstance(exc, DoctorError):
-        click.echo(exc.one_line(), err=True)
-        sys.exit(exc.exit_code if exc.exit_code == 2 else 1)
-    raise exc
-
-
-@click.command()
+@click.command(cls=DoctorCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--since", metavar="REV", help="Only revisions after REV.")
 @click.option("--pending", is_flag=True, help="Only revisions the database has not applied.")
@@ -115,16 +108,13 @@ def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending:
         target.url = url
     if app or config:
         target.app, target.config, target.script_info = app, config, None
-    try:
-        report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
-                          server_version=server_version, select=set(select) or None,
-                          ignore=set(ignore))
-    except Exception as exc:  # noqa: BLE001 - typed errors become one line
-        _fail_usage(exc)
+    report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
+                      server_version=server_version, select=set(select) or None,
+                      ignore=set(ignore))
     finish(report, fmt, strict)
 
 
-@click.command()
+@click.command(cls=DoctorCommand)
 @click.argument("revision_range", required=False, metavar="[REV:REV]")
 @click.option("--url", help="Database URL (the pending revisions).", default=None)
 @format_option
@@ -138,14 +128,11 @@ def plan(ctx: click.Context, revision_range: str | None, url: str | None, fmt: s
     target = get_target(ctx)
     if url:
         target.url = url
-    try:
-        report = api.plan(target, revision_range=revision_range)
-    except Exception as exc:  # noqa: BLE001
-        _fail_usage(exc)
+    report = api.plan(target, revision_range=revision_range)
     finish(report, fmt, strict)
 
 
-@click.command("rules")
+@click.command("rules", cls=DoctorCommand)
 @click.argument("rule_id", required=False)
 def rules_command(rule_id: str | None) -> None:
     """List the lint rules, or explain one: `rules RULE-ID`."""
@@ -159,9 +146,7 @@ def rules_command(rule_id: str | None) -> None:
         return
     entry = next((e for e in entries if e.id == rule_id), None)
     if entry is None:
-        click.echo(f"usage-error: no rule {rule_id!r}. Fix: `migrate-doctor rules` lists them.",
-                   err=True)
-        sys.exit(2)
+        raise UsageError(f"no rule {rule_id!r}", "`migrate-doctor rules` lists them")
     click.echo(f"{entry.id} ({entry.severity.value}): {entry.title}\n")
     click.echo(entry.doc)
 

@@ -6,10 +6,11 @@ import click
 
 from .. import __version__
 from ..api import Target
+from .boundary import DoctorGroup
 from .commands import COMMANDS
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DoctorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrate-doctor")
 @click.option("-c", "--config", help="Path to alembic.ini (plain Alembic projects).")
 @click.option("--app", help="Flask app to load (like FLASK_APP), e.g. shop:create_app.")

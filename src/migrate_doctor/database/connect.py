@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DatabaseUnreachable, DatabaseUrlInvalid
-from .url import mask_url, redact, url_secrets
+from .url import mask_url, raw_at_in_password, redact, url_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
 CONNECT_TIMEOUT = 5
+SQLITE_BUSY_TIMEOUT = 10  # seconds a read waits for a writer's lock before SQLite gives up
 _SERVER_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 
 
@@ -20,6 +22,12 @@ def parse_url(url: str) -> URL:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    if raw_at_in_password(url):
+        raise DatabaseUrlInvalid(
+            f"the database URL {mask_url(url)} has a raw '@' in its password: SQLAlchemy ends "
+            "the password at the first '@' and reads the rest as the host and database",
+            "percent-encode the password: '@' as %40 (and '/' %2F, '#' %23, '?' %3F, "
+            "'%' %25, ' ' %20), e.g. urllib.parse.quote(password, safe='')")
     try:
         return make_url(url)
     except (ArgumentError, ValueError) as exc:
@@ -61,9 +69,9 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
         if backend == "sqlite":
             path = sqlite_path(url)
             if path is not None:
-                uri = f"file:{path.resolve()}?mode=ro"
-                engine = create_engine(url, creator=lambda: sqlite3.connect(uri, uri=True),
-                                       **kwargs)
+                uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+                engine = create_engine(url, creator=lambda: sqlite3.connect(
+                    uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT), **kwargs)
             else:
                 engine = create_engine(url, **kwargs)
             return engine
@@ -90,6 +98,25 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
     return engine
 
 
+def _sqlite_advice(reason: str, database: str) -> tuple[str, str]:
+    """(kind, fix) for a SQLite failure: a file, not a network."""
+    path = Path(database) if database and database != "the database" else None
+    if "locked" in reason or "busy" in reason:
+        return "locked", (f"another process holds a write lock on {database} for longer than "
+                          f"{SQLITE_BUSY_TIMEOUT}s: run again when it is done, or find it "
+                          f"(fuser {database})")
+    if "not a database" in reason or "malformed" in reason:
+        return "not-a-database", (f"{database} is not a SQLite database (or is damaged): check "
+                                  "the path in the URL; `sqlite3 FILE .tables` tells")
+    if path is not None and path.is_dir():
+        return "is-a-directory", (f"{database} is a directory: the URL must name the database "
+                                  "file inside it, e.g. sqlite:///instance/app.db")
+    if path is not None and not path.parent.is_dir():
+        return "file", (f"the directory {path.parent} does not exist (relative paths are taken "
+                        "from the directory the command runs in): fix the path or create it")
+    return "file", f"check that the SQLite file {database} and its directory are readable"
+
+
 def _driver_package(backend: str) -> str:
     return {"postgresql": "'psycopg[binary]'", "mysql": "PyMySQL",
             "mariadb": "PyMySQL"}.get(backend, "the database driver")
@@ -109,7 +136,10 @@ def explain_connect_error(exc: BaseException, url_text: str) -> DatabaseUnreacha
     except DatabaseUrlInvalid:
         host, port, user, database = "the host", None, "the user", "the database"
     where = f"{host}:{port}" if port else host
-    if "password authentication failed" in low or "access denied" in low:
+    sqlite = url_text.lower().startswith("sqlite")
+    if sqlite:
+        kind, fix = _sqlite_advice(low, database)
+    elif "password authentication failed" in low or "access denied" in low:
         fix = f"check the password of {user} in the URL (and that {user} may log in to {database})"
         kind = "authentication"
     elif "does not exist" in low and "database" in low or "unknown database" in low:
@@ -118,9 +148,6 @@ def explain_connect_error(exc: BaseException, url_text: str) -> DatabaseUnreacha
     elif "role" in low and "does not exist" in low:
         fix = f"create the role {user} (CREATE ROLE {user} LOGIN ...), or fix the user name in the URL"
         kind = "authentication"
-    elif "unable to open database file" in low:
-        fix = f"check that the SQLite file {database} and its directory exist and are readable"
-        kind = "file"
     elif "permission denied" in low:
         fix = f"grant {user} SELECT on the tables migrate-doctor reads (the version table first)"
         kind = "permission"

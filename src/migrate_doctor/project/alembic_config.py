@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import AppNotFound, DatabaseUrlInvalid, DatabaseUrlMissing, DoctorError, MigrationsDirMissing
+from ..errors import (AppNotFound, ConfigInvalid, DatabaseUrlInvalid, DatabaseUrlMissing, DoctorError,
+                      MigrationsDirMissing)
 from .exceptions import classify
 from .loaded import Project
+from .user_code import quiet_side_effects, run_user_code
 
 
 def _read_ini(path: Path) -> configparser.ConfigParser:
@@ -46,7 +48,7 @@ def locations_from_ini(ini: Path | None, migrations_dir: Path) -> tuple[list[Pat
         value = _option(parser, "version_locations")
         recursive = (_option(parser, "recursive_version_locations") or "").lower() in ("true", "1", "yes")
         separator = _option(parser, "path_separator") or _option(parser, "version_path_separator")
-    except configparser.Error:
+    except (configparser.Error, UnicodeDecodeError):
         return default, False
     if not value:
         return default, recursive
@@ -63,9 +65,10 @@ def _resolve(value: str, base: Path) -> Path:
 
 
 def load_alembic_project(config: str | None, directory: str | None = None,
-                         run_env: bool = True) -> Project:
+                         run_env: bool = True, url: str | None = None) -> Project:
+    """Read alembic.ini; env.py runs now (``run_env``) or on first need (``ensure_env``)."""
     ini = Path(config or "alembic.ini")
-    project = Project(kind="alembic", config_file=ini)
+    project = Project(kind="alembic", config_file=ini, url_override=url)
     if not ini.is_file():
         project.problems.append(AppNotFound(
             f"no Flask app (FLASK_APP/--app) and no {ini} to load",
@@ -74,7 +77,7 @@ def load_alembic_project(config: str | None, directory: str | None = None,
     try:
         parser = _read_ini(ini)
         location = directory or _option(parser, "script_location")
-    except configparser.Error as exc:
+    except (configparser.Error, UnicodeDecodeError) as exc:
         project.problems.append(_ini_error(ini, exc))
         return project
     if not location:
@@ -84,10 +87,15 @@ def load_alembic_project(config: str | None, directory: str | None = None,
         return project
     project.migrations_dir = _resolve(location, ini.parent)
     if not project.migrations_dir.is_dir():
+        source = "--directory" if directory else f"script_location in {ini}"
+        fix = (f"run from the directory alembic.ini expects, fix script_location, or create it "
+               f"with `alembic init {location}`")
+        if project.migrations_dir.is_file():
+            fix = (f"{location} is a file: pass the migrations directory to -d/--directory, or "
+                   f"an ini file to -c/--config (-c {location})")
         project.problems.append(MigrationsDirMissing(
-            f"the migrations directory {location} (script_location in {ini}) does not exist",
-            f"run from the directory alembic.ini expects, fix script_location, or create it with "
-            f"`alembic init {location}`"))
+            f"the migrations directory {location} ({source}) does not exist"
+            + (" (it is a file)" if project.migrations_dir.is_file() else ""), fix))
         return project
     project.version_dirs, project.recursive = locations_from_ini(ini, project.migrations_dir)
     try:
@@ -95,22 +103,38 @@ def load_alembic_project(config: str | None, directory: str | None = None,
         project.url_source = f"sqlalchemy.url in {ini}" if project.url else None
     except configparser.Error as exc:
         project.problems.append(_ini_error(ini, exc))
+    if url:
+        project.url, project.url_source = url, "the --url option"
+    project._env_reader = read_env
     if run_env:
-        read_env(project)
+        project.ensure_env()
     return project
 
 
-def _ini_error(ini: Path, exc: configparser.Error) -> DoctorError:
+def _ini_error(ini: Path, exc: configparser.Error | UnicodeDecodeError) -> DoctorError:
+    if isinstance(exc, UnicodeDecodeError):
+        return ConfigInvalid(
+            f"{ini} is not UTF-8 text (byte {exc.start}: {exc.reason}); Alembic reads it as UTF-8",
+            f"save {ini} as UTF-8 (e.g. iconv -f latin1 -t utf-8 {ini} -o {ini}.new && "
+            f"mv {ini}.new {ini})", evidence={"file": str(ini)})
     text = " ".join(str(exc).split())
     if isinstance(exc, configparser.InterpolationError):
-        option = getattr(exc, "option", "sqlalchemy.url")
-        return DatabaseUrlInvalid(
-            f"{ini}: the value of {option} contains a '%' that configparser reads as "
-            "interpolation (invalid interpolation syntax)",
-            "write each '%' as '%%' in alembic.ini, or set the URL from the environment in "
-            "env.py instead of alembic.ini",
-            evidence={"option": option})
-    return DatabaseUrlInvalid(f"{ini} cannot be read: {text}", "fix the ini syntax")
+        option = getattr(exc, "option", None) or "?"
+        section = getattr(exc, "section", None) or "alembic"
+        if option == "sqlalchemy.url":
+            return DatabaseUrlInvalid(
+                f"{ini}: the value of {option} contains a '%' that configparser reads as "
+                "interpolation (invalid interpolation syntax)",
+                "write each '%' as '%%' in alembic.ini, or set the URL from the environment in "
+                "env.py instead of alembic.ini",
+                evidence={"option": option})
+        return ConfigInvalid(
+            f"{ini}: the value of {option} in [{section}] contains a '%' that configparser "
+            "reads as interpolation (invalid interpolation syntax)",
+            f"write each literal '%' in {option} as '%%', or use %(here)s for the ini's "
+            "directory", evidence={"option": option, "section": section})
+    return ConfigInvalid(f"{ini} cannot be read: {text}", f"fix the ini syntax of {ini}",
+                         evidence={"file": str(ini)})
 
 
 class _Configured(Exception):
@@ -119,7 +143,9 @@ class _Configured(Exception):
 
 def read_env(project: Project) -> None:
     """Run env.py offline until it calls configure(): the URL, target_metadata and
-    version table it would use, kept on the project."""
+    version table it would use, kept on the project. env.py gets the Config exactly as
+    `alembic` builds it (file name included); only logging.config.fileConfig is made a
+    no-op meanwhile, so running it does not reconfigure the caller's logging."""
     from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
@@ -134,32 +160,40 @@ def read_env(project: Project) -> None:
             captured["url"] = connection.engine.url.render_as_string(hide_password=False)
         raise _Configured
 
-    try:
+    def run() -> None:
         cfg = Config(str(project.config_file))
-        cfg.file_config  # noqa: B018 - parse now; then hide the file from env.py's fileConfig
-        cfg.config_file_name = None  # so the env.py template does not reconfigure logging
+        cfg.file_config  # noqa: B018 - parse errors surface here, as our own
+        if project.url_override:
+            cfg.set_main_option("sqlalchemy.url", project.url_override.replace("%", "%%"))
         script = ScriptDirectory.from_config(cfg)
         # Alembic installs the `alembic.context` proxies per class (a subclass gets none),
         # so the capturing configure() goes on the instance, which the proxy then exposes.
         environment = EnvironmentContext(cfg, script, fn=lambda rev, context: [], as_sql=True,
                                          output_buffer=_NullBuffer(), dont_mutate=True)
         environment.configure = configure  # type: ignore[method-assign]
-        with environment:
-            script.run_env()
-    except _Configured:
-        pass
-    except configparser.Error as exc:
+        with environment, quiet_side_effects():
+            try:
+                script.run_env()
+            except _Configured:
+                pass
+
+    outcome = run_user_code(run, "env.py")
+    exc = outcome.error
+    if isinstance(exc, configparser.Error) or (  # the ini is where to fix it, read by env.py or not
+            isinstance(exc, UnicodeDecodeError) and not _raised_in_env(exc)):
         error = _ini_error(project.config_file, exc)
         if not project.has_problem(error.id):  # already met reading the ini ourselves
             project.problems.append(error)
         return
-    except Exception as exc:  # noqa: BLE001 - env.py is user code
-        project.problems.append(classify(exc, "env.py", project.secrets))
+    if exc is not None:
+        project.problems.append(classify(exc, "env.py", project.secrets, outcome.output))
         return
     url = captured.get("url")
     if url is not None and not isinstance(url, str):
         url = url.render_as_string(hide_password=False)
-    if url and url != project.url:
+    if project.url_override:
+        project.url, project.url_source = project.url_override, "the --url option"
+    elif url and url != project.url:
         project.url = url
         project.url_source = _env_url_source(url)
     if not project.url and not captured.get("dialect_name"):
@@ -175,6 +209,14 @@ def read_env(project: Project) -> None:
     if isinstance(metadata, (list, tuple)):
         metadata = metadata[0] if metadata else None
     project._metadata_loader = lambda: metadata
+
+
+def _raised_in_env(exc: BaseException) -> bool:
+    """Whether the error came from env.py's own code rather than from reading the ini."""
+    from .exceptions import user_frame
+
+    loc = user_frame(exc)
+    return loc is not None and loc.path.endswith("env.py")
 
 
 def _env_url_source(url: str) -> str:

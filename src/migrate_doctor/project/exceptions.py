@@ -52,12 +52,44 @@ def _missing_env(exc: BaseException) -> str | None:
     return None
 
 
-def classify(exc: BaseException, what: str, secrets: set[str]) -> DoctorError:
-    """``what`` says what was being loaded, e.g. "app 'shop'" or "env.py"."""
+def classify(exc: BaseException, what: str, secrets: set[str], output: str = "") -> DoctorError:
+    """``what`` says what was being loaded, e.g. "app 'shop'" or "env.py"; ``output`` is
+    what the code printed meanwhile (kept as evidence: it often says why)."""
+    error = _classify(exc, what, secrets)
+    if output.strip():
+        tail = "\n".join(output.rstrip().splitlines()[-12:])
+        error.evidence["output"] = redact(tail, secrets)
+    return error
+
+
+def _exit_message(exc: SystemExit | KeyboardInterrupt, what: str, where: str,
+                  text: str) -> tuple[str, str]:
+    if isinstance(exc, KeyboardInterrupt):
+        return (f"loading the {what} raised KeyboardInterrupt{where} (not a Ctrl-C of yours)",
+                "find what raises KeyboardInterrupt while the module is imported")
+    code = exc.code
+    if code is None or isinstance(code, int):
+        said = f"sys.exit({code if code is not None else ''})"
+        return (f"loading the {what} called {said}{where}: it stopped before the app or "
+                "env.py was ready, so nothing about this project can be known, and a deploy "
+                "gate must not pass",
+                "make the module importable without exiting (move the exit into a "
+                "`if __name__ == \"__main__\":` block or a CLI command)")
+    return (f"loading the {what} exited{where} saying: {text}",
+            "give it what it asks for (usually an environment variable in the shell or "
+            "service that runs the command), or make it not exit while being imported")
+
+
+def _classify(exc: BaseException, what: str, secrets: set[str]) -> DoctorError:
     loc = user_frame(exc)
     where = f" at {loc}" if loc else ""
     text = redact(" ".join(str(exc).split()) or type(exc).__name__, secrets)
-    evidence = {"exception": type(exc).__name__}
+    evidence: dict[str, object] = {"exception": type(exc).__name__}
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        if isinstance(exc, SystemExit):
+            evidence["exit_code"] = exc.code if isinstance(exc.code, (int, type(None))) else text
+        message, fix = _exit_message(exc, what, where, text)
+        return AppImportError(message, fix, location=loc, evidence=evidence)
     var = _missing_env(exc)
     if var and _URLISH.search(var):
         return DatabaseUrlMissing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from ..errors import AppNotFound, DoctorError, MigrationsDirMissing
 from .alembic_config import locations_from_ini
 from .exceptions import classify
 from .loaded import Project
+from .user_code import run_user_code
 
 
 def load_flask_project(script_info: Any, directory: str | None = None) -> Project:
@@ -18,9 +20,11 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
 
     name = script_info.app_import_path or os.environ.get("FLASK_APP")
     project = Project(kind="flask", app_name=name)
-    try:
-        app = script_info.load_app()
-    except NoAppException as exc:
+    what = f"app {name!r}" if name else "app"
+    started = time.time()
+    loaded = run_user_code(script_info.load_app, what)
+    if isinstance(loaded.error, NoAppException):
+        exc = loaded.error
         error = _retry_import(name) if "While importing" in str(exc) else None
         if error is None and name is None:
             error = AppNotFound(
@@ -34,15 +38,35 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
         project.problems.append(error)
         _fallback_directory(project, directory)
         return project
-    except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything
-        project.problems.append(classify(exc, f"app {name!r}" if name else "app", set()))
+    if loaded.error is not None:  # the user's module or factory may raise (or exit) anything
+        project.problems.append(classify(loaded.error, what, set(), loaded.output))
         _fallback_directory(project, directory)
         return project
 
+    app = loaded.value
     project.app_name = name or app.import_name
+    read = run_user_code(lambda: _in_context(app, project, directory), what)
+    if read.error is not None:
+        project.problems.append(classify(read.error, what, set(), read.output))
+    _remove_created_instance_folder(app, started)
+    return project
+
+
+def _in_context(app: Any, project: Project, directory: str | None) -> None:
     with app.app_context():
         _read_app(app, project, directory)
-    return project
+
+
+def _remove_created_instance_folder(app: Any, started: float) -> None:
+    """Flask-SQLAlchemy creates the app's instance/ folder for a relative SQLite URL when
+    the app is set up: a read-only run leaves no such trace behind."""
+    path = getattr(app, "instance_path", None)
+    try:
+        if path and os.path.isdir(path) and not os.listdir(path) \
+                and os.stat(path).st_ctime >= started - 1:
+            os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _retry_import(name: str | None) -> DoctorError | None:
@@ -50,10 +74,9 @@ def _retry_import(name: str | None) -> DoctorError | None:
     if not name:
         return None
     module = name.split(":", 1)[0].removesuffix(".py").replace("/", ".")
-    try:
-        __import__(module)
-    except Exception as exc:  # noqa: BLE001
-        return classify(exc, f"app {name!r}", set())
+    outcome = run_user_code(lambda: __import__(module), f"app {name!r}")
+    if outcome.error is not None:
+        return classify(outcome.error, f"app {name!r}", set(), outcome.output)
     return None
 
 

@@ -24,6 +24,7 @@ class Project:
     config_file: Path | None = None
     url: str | None = None  # secret: never shown, use masked_url
     url_source: str | None = None
+    url_override: str | None = None  # --url: wins over what the project says, env.py included
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)
@@ -33,6 +34,13 @@ class Project:
     _metadata_loader: Callable[[], MetaData | None] | None = None
     _metadata: Any = field(default=None, repr=False)
     _metadata_loaded: bool = False
+    # env.py is run once, when something first needs what it says (URL, metadata, ...)
+    _env_reader: Callable[[Project], None] | None = None
+
+    def ensure_env(self) -> None:
+        reader, self._env_reader = self._env_reader, None
+        if reader is not None:
+            reader(self)
 
     @property
     def masked_url(self) -> str:
@@ -59,8 +67,11 @@ class Project:
         return any(p.id == error_id for p in self.problems)
 
     def cmd(self, command: str) -> str:
-        """How the user runs an Alembic command for this project."""
+        """How the user runs an Alembic command for this project: Flask-Migrate's
+        ``migrate`` is ``revision --autogenerate`` under plain Alembic."""
         if self.kind == "flask":
             return f"flask db {command}"
+        if command == "migrate" or command.startswith("migrate "):
+            command = "revision --autogenerate" + command[len("migrate"):]
         cfg = f" -c {self.config_file}" if self.config_file and self.config_file.name != "alembic.ini" else ""
         return f"alembic{cfg} {command}"

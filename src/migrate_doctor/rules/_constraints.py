@@ -29,15 +29,26 @@ class Added:
         """A VALIDATE CONSTRAINT of this constraint later in the same transaction."""
         if self.name is None:
             return None
-        seen = False
-        for op in ctx.upgrade:
-            seen = seen or op is self.op
-            if not seen or op.in_autocommit:
-                continue
-            if any(key(n) == key(self.name or "") for s in ctx.sql(op)
-                   for n in s.validated_constraints()):
+        at = ctx.position(self.op)
+        for position, op in _validations(ctx).get(key(self.name), ()):
+            if position >= at:
                 return op
         return None
+
+
+def _validations(ctx: RuleContext) -> dict[str, list[tuple[int, Operation]]]:
+    """Constraint name -> the upgrade() ops (outside autocommit blocks) that validate it,
+    with their positions; read once per revision."""
+    found = ctx.__dict__.get("_validations")
+    if found is None:
+        found = ctx.__dict__["_validations"] = {}
+        for position, op in enumerate(ctx.upgrade):
+            if op.in_autocommit:
+                continue
+            for s in ctx.sql(op):
+                for name in s.validated_constraints():
+                    found.setdefault(key(name), []).append((position, op))
+    return found
 
 
 def added_constraints(ctx: RuleContext, kind: str) -> Iterator[Added]:

@@ -52,9 +52,9 @@ class RuleContext:
         ops = self.file.ops(function)
         if not ops or not _GUARD_WORDS.search(self.file.text):
             return ops
-        dead = skipped_lines(self.file.function(function), self.dialect)
-        return [op for op in ops
-                if not any(start <= op.line <= end for start, end in dead)]
+        dead = {line for start, end in skipped_lines(self.file.function(function), self.dialect)
+                for line in range(start, end + 1)}
+        return [op for op in ops if op.line not in dead]
 
     @cached_property
     def assignments(self) -> dict[str, Any]:
@@ -113,19 +113,34 @@ class RuleContext:
 
     # -- the schema --------------------------------------------------------------
     def state_at(self, op: Operation | None) -> History:
-        """The history plus this revision's upgrade() ops that come before ``op``
-        (all of them when op is None)."""
-        state = self.history.copy()
-        for other in self.upgrade:
-            if other is op:
-                break
+        """The schema just before ``op`` runs: the history plus this revision's upgrade()
+        ops before it (all of them when op is None). Read it at once: the object is moved
+        forward by the next call (asked in upgrade order, the whole revision is replayed
+        once, not once per question)."""
+        if op is None:
+            return self.after
+        target = self.position(op)
+        cursor = self.__dict__.get("_cursor")
+        if cursor is None or cursor[0] > target:
+            cursor = self.__dict__["_cursor"] = [0, self.history.copy()]
+        state: History = cursor[1]
+        while cursor[0] < target:
+            other = self.upgrade[cursor[0]]
             state.apply(other, self.table_of(other), self.revision, self.sql(other), self.resolve)
+            cursor[0] += 1
         return state
+
+    def position(self, op: Operation) -> int:
+        """The index of an upgrade() op (len(upgrade) for any other op)."""
+        return self._position.get(id(op), len(self.upgrade))
 
     @cached_property
     def after(self) -> History:
-        """The schema once this revision's upgrade() has run."""
-        return self.state_at(None)
+        """The schema once this revision's upgrade() has run (a copy of its own)."""
+        state = self.history.copy()
+        for other in self.upgrade:
+            state.apply(other, self.table_of(other), self.revision, self.sql(other), self.resolve)
+        return state
 
     @cached_property
     def _created(self) -> dict[str, int]:
@@ -148,17 +163,23 @@ class RuleContext:
         if table is None:
             return False
         at = self._created.get(key(table))
-        return at is not None and at < self._position.get(id(op), len(self.upgrade))
+        return at is not None and at < self.position(op)
 
     def in_loop(self, op: Operation) -> bool:
-        if not _LOOP.search(self.file.text):
-            return False
-        func = self.file.function(op.function)
-        if func is None:
-            return False
-        return any(isinstance(node, (ast.For, ast.While, ast.AsyncFor))
-                   and node.lineno < op.line <= (node.end_lineno or node.lineno)
-                   for node in ast.walk(func))
+        return op.line in self._loop_lines(op.function)
+
+    def _loop_lines(self, function: str) -> frozenset[int]:
+        """The lines of ``function`` that are inside the body of a for or while loop."""
+        cache: dict[str, frozenset[int]] = self.__dict__.setdefault("_loops", {})
+        found = cache.get(function)
+        if found is None:
+            lines: set[int] = set()
+            func = self.file.function(function) if _LOOP.search(self.file.text) else None
+            for node in ast.walk(func) if func is not None else ():
+                if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
+                    lines.update(range(node.lineno + 1, (node.end_lineno or node.lineno) + 1))
+            found = cache[function] = frozenset(lines)
+        return found
 
     # -- the target --------------------------------------------------------------
     @property

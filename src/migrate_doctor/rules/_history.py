@@ -68,10 +68,13 @@ class History:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     enum_types: set[str] = field(default_factory=set)
+    # (table, column) -> names of CHECK (column IS NOT NULL) constraints ever added
+    not_null_names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
-                       list(self.foreign_keys), set(self.enum_types))
+                       list(self.foreign_keys), set(self.enum_types),
+                       {k: set(v) for k, v in self.not_null_names.items()})
 
     # -- questions ------------------------------------------------------------
     def table(self, name: str | None) -> Table | None:
@@ -84,8 +87,10 @@ class History:
 
     def not_null_check(self, table: str, column: str) -> Constraint | None:
         """A validated ``CHECK (column IS NOT NULL)`` on table.column, if there is one."""
-        for c in self.constraints.values():
-            if (c.validated and c.not_null_column == key(column) and c.table == key(table)):
+        for name in self.not_null_names.get((key(table), key(column)), ()):
+            c = self.constraints.get(name)  # the index only grows: check it still stands
+            if c is not None and c.validated and c.not_null_column == key(column) \
+                    and c.table == key(table):
                 return c
         return None
 
@@ -115,6 +120,8 @@ class History:
         if name is not None:
             self.constraints[key(name)] = Constraint(name, key(table), kind, validated, revision,
                                                      key(not_null) if not_null else None)
+            if not_null:
+                self.not_null_names.setdefault((key(table), key(not_null)), set()).add(key(name))
 
     def _drop_table(self, table: str) -> None:
         self.tables.pop(key(table), None)

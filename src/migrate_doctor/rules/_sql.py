@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
+from ..scripts.cache import register
 from ..scripts.expressions import Call
 from ..scripts.operations import Operation
 from ._values import text_argument
@@ -60,6 +61,7 @@ def ident(text: str) -> str:
     return last.lower()
 
 
+@register
 @dataclass(frozen=True)
 class Statement:
     """One SQL statement: what it is, the table it is about, and its text."""

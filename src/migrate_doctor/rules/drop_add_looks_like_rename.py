@@ -62,10 +62,13 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             col = ctx.resolve(op.get("column"))
             if column_name(col):
                 adds.append((op, table, column_name(col) or "", ctx.resolve(column_type(col))))
+    by_table: dict[str, list[tuple[Operation, str, str, Any]]] = {}
+    for add in adds:
+        by_table.setdefault(key(add[1]), []).append(add)
     for drop, table, old in drops:
         old_type = _dropped_type(ctx, table, old)
-        for add, add_table, new, new_type in adds:
-            if key(add_table) != key(table) or key(new) == key(old):
+        for add, add_table, new, new_type in by_table.get(key(table), ()):
+            if key(new) == key(old):
                 continue
             old_family, new_family = type_family(old_type), type_family(new_type)
             if old_family and new_family and old_family != new_family:

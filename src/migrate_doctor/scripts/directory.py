@@ -16,6 +16,8 @@ class ScriptSet:
     migrations_dir: Path
     version_dirs: list[Path]
     files: list[RevisionFile] = field(default_factory=list)
+    # version directories that could not be listed, with the reason
+    unreadable_dirs: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def readable(self) -> list[RevisionFile]:
@@ -37,17 +39,22 @@ class ScriptSet:
         return out
 
 
-def revision_paths(version_dirs: list[Path], recursive: bool = False) -> list[Path]:
+def revision_paths(version_dirs: list[Path], recursive: bool = False,
+                   problems: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """The revision files of the version directories. A directory that cannot be listed
+    is added to ``problems``; an entry that cannot be inspected (a symlink loop) is kept,
+    so that reading it names the problem."""
     seen: set[str] = set()
     paths: list[Path] = []
     for directory in version_dirs:
-        if not directory.is_dir():
+        try:
+            if not directory.is_dir():
+                continue
+            candidates = _candidates(directory, recursive)
+        except OSError as exc:
+            if problems is not None:
+                problems.append((directory, exc.strerror or str(exc)))
             continue
-        if recursive:
-            candidates = sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)
-        else:
-            candidates = sorted(Path(e.path) for e in os.scandir(directory)
-                                if e.name.endswith(".py") and e.is_file())
         for path in candidates:
             if path.name.startswith(("__", ".", "#")):
                 continue
@@ -57,6 +64,23 @@ def revision_paths(version_dirs: list[Path], recursive: bool = False) -> list[Pa
                 seen.add(real)
                 paths.append(path)
     return paths
+
+
+def _candidates(directory: Path, recursive: bool) -> list[Path]:
+    if recursive:
+        return sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)
+    found = []
+    with os.scandir(directory) as entries:
+        for e in entries:
+            if not e.name.endswith(".py"):
+                continue
+            try:
+                keep = e.is_file()
+            except OSError:  # a symlink loop, ...: reading it will say what is wrong
+                keep = True
+            if keep:
+                found.append(Path(e.path))
+    return sorted(found)
 
 
 def read_scripts(migrations_dir: Path, version_dirs: list[Path] | None = None,
@@ -69,7 +93,8 @@ def read_scripts(migrations_dir: Path, version_dirs: list[Path] | None = None,
     fresh: dict[str, tuple[tuple[int, int], dict[str, object]]] = {}
     files: list[RevisionFile] = []
     misses = 0
-    for path in revision_paths(dirs, recursive):
+    problems: list[tuple[Path, str]] = []
+    for path in revision_paths(dirs, recursive, problems):
         key = cache.stat_key(path)
         entry = known.get(str(path))
         hit = entry is not None and entry[0] == key
@@ -84,4 +109,4 @@ def read_scripts(migrations_dir: Path, version_dirs: list[Path] | None = None,
             fresh[str(path)] = (key, snap)
     if misses or len(fresh) != len(known):
         cache.save(dirs, fresh)
-    return ScriptSet(migrations_dir, dirs, files)
+    return ScriptSet(migrations_dir, dirs, files, problems)

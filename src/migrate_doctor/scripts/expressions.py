@@ -12,7 +12,10 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import register
 
+
+@register
 @dataclass(frozen=True)
 class Name:
     dotted: str
@@ -22,6 +25,7 @@ class Name:
         return self.dotted.rsplit(".", 1)[-1]
 
 
+@register
 @dataclass(frozen=True)
 class Call:
     func: str  # dotted name of the callee, e.g. "sa.Column"
@@ -42,6 +46,7 @@ class Call:
         return default
 
 
+@register
 @dataclass(frozen=True)
 class Unknown:
     source: str

@@ -15,6 +15,8 @@ class GraphProblems:
     # (file, missing id, is it a depends_on rather than a down_revision)
     dangling: list[tuple[RevisionFile, str, bool]] = field(default_factory=list)
     cycle: tuple[str, ...] = ()
+    # (label, the file that declares it again, the revision that has it first)
+    label_conflicts: list[tuple[str, RevisionFile, str]] = field(default_factory=list)
 
 
 class Graph:
@@ -31,7 +33,19 @@ class Graph:
         self.scripts = scripts
         self.problems = GraphProblems()
         self.files: dict[str, RevisionFile] = scripts.by_revision()
-        labels = {label for f in self.files.values() for label in f.branch_labels}
+        owner: dict[str, str] = {}  # branch label -> the revision that declares it
+        kept_labels: dict[str, tuple[str, ...]] = {}
+        for rev, f in self.files.items():
+            kept = []
+            for label in f.branch_labels:
+                first = owner.get(label) or (label if label in self.files else None)
+                if first is not None:  # Alembic: "Branch name ... already used by revision"
+                    self.problems.label_conflicts.append((label, f, first))
+                    continue
+                owner[label] = rev
+                kept.append(label)
+            kept_labels[rev] = tuple(kept)
+        labels = set(owner)
 
         nodes: list[Revision] = []
         for rev, f in self.files.items():
@@ -48,7 +62,7 @@ class Graph:
                 else:
                     self.problems.dangling.append((f, d, True))
             nodes.append(Revision(rev, tuple(down) or None, tuple(deps) or None,
-                                  f.branch_labels or None))
+                                  kept_labels[rev] or None))
         self._map = RevisionMap(lambda: nodes)
         self.ok = True
         try:

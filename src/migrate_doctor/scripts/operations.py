@@ -6,6 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import register
 from .expressions import Call, Name, Source, dotted_name, to_value
 
 # Positional parameters of Alembic's operations, so that an argument can be asked
@@ -48,6 +49,7 @@ BATCH_SIGNATURES: dict[str, tuple[str, ...]] = {
 }
 
 
+@register
 @dataclass(frozen=True)
 class Operation:
     """One call such as ``op.add_column("users", sa.Column(...))``."""

@@ -57,8 +57,9 @@ def heads(files: list[RevisionFile]) -> list[str]:
     return [f.revision for f in files if f.revision and f.revision not in parents]
 
 
-def resolve_revision(ids: list[str], text: str) -> str:
-    """A full revision id from a full or unique partial id (as Alembic accepts them)."""
+def resolve_revision(ids: list[str], text: str, history: str = "alembic history") -> str:
+    """A full revision id from a full or unique partial id (as Alembic accepts them);
+    ``history`` is the project's command that lists them."""
     from ..errors import UsageError
 
     if text in ids:
@@ -67,4 +68,4 @@ def resolve_revision(ids: list[str], text: str) -> str:
     if len(matches) == 1:
         return matches[0]
     why = "matches several revisions" if matches else "matches no revision"
-    raise UsageError(f"revision {text!r} {why}", "give a revision id from `flask db history`")
+    raise UsageError(f"revision {text!r} {why}", f"give a revision id from `{history}`")

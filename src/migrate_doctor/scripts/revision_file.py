@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .cache import register
 from .expressions import Source
 from .operations import Operation, collect_operations, is_empty_body
 
@@ -16,6 +17,7 @@ HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _MISSING = object()
 
 
+@register
 @dataclass(frozen=True)
 class Import:
     module: str
@@ -32,8 +34,8 @@ class RevisionFile:
     """
 
     # what snapshot() keeps, so that an unchanged file need not be parsed again
-    CACHED = ("problem", "unresolved", "lines", "_values", "message", "function_lines",
-              "upgrade_is_empty", "downgrade_is_empty", "operations", "imports")
+    CACHED = ("operations", "unresolved", "lines", "_values", "message", "function_lines",
+              "upgrade_is_empty", "downgrade_is_empty", "imports", "problem")
 
     def __init__(self, path: Path, text: str | None = None,
                  cached: dict[str, Any] | None = None) -> None:
@@ -44,10 +46,11 @@ class RevisionFile:
         self._values: dict[str, Any] = {}
         self._tree: ast.Module | None = None
         try:
-            self.text = text if text is not None else path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            self.text = text if text is not None else read_source(path)
+        except (OSError, UnicodeDecodeError, SyntaxError) as exc:
             self.text = ""
-            self.problem = (f"cannot be read: {exc}", None)
+            reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+            self.problem = (f"cannot be read: {reason}", None)
             return
         if cached is not None:
             self.__dict__.update(cached)
@@ -65,6 +68,9 @@ class RevisionFile:
                 self.problem = (f"{exc.msg}", exc.lineno)
             except ValueError as exc:  # e.g. null bytes
                 self.problem = (str(exc), None)
+            except (RecursionError, MemoryError):
+                self.problem = ("is nested too deeply for Python to compile (Alembic cannot "
+                                "import it either)", None)
         return self._tree
 
     def snapshot(self) -> dict[str, Any] | None:
@@ -97,13 +103,15 @@ class RevisionFile:
 
     def _resolve_by_import(self, names: list[str]) -> None:
         """Fall back to Alembic's loader for values that are not literals."""
-        try:
-            from alembic.util import load_python_file
+        from alembic.util import load_python_file
 
-            module = load_python_file(str(self.path.parent), self.path.name)
-        except BaseException as exc:  # noqa: BLE001 - user code may raise anything
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        from ..project.user_code import run_user_code
+
+        outcome = run_user_code(lambda: load_python_file(str(self.path.parent), self.path.name),
+                                f"the revision file {self.path.name}")
+        module = outcome.value
+        if outcome.error is not None:
+            exc = outcome.error
             reason = f"{type(exc).__name__}: {exc}"
             for name in names:
                 self.unresolved[name] = reason
@@ -178,10 +186,15 @@ class RevisionFile:
     def operations(self) -> list[Operation]:
         ops: list[Operation] = []
         source = Source(self.text)
-        for name in ("upgrade", "downgrade"):
-            func = self.function(name)
-            if func is not None:
-                ops.extend(collect_operations(func, source))
+        try:
+            for name in ("upgrade", "downgrade"):
+                func = self.function(name)
+                if func is not None:
+                    ops.extend(collect_operations(func, source))
+        except RecursionError:
+            self.problem = ("is nested too deeply to be read (Alembic cannot import it "
+                            "either)", None)
+            return []
         return ops
 
     def ops(self, function: str = "upgrade") -> list[Operation]:
@@ -204,6 +217,16 @@ class RevisionFile:
 
     def __repr__(self) -> str:
         return f"RevisionFile({self.path.name!r}, revision={self.revision!r})"
+
+
+def read_source(path: Path) -> str:
+    """A Python file's text as Python reads it: a coding cookie and a UTF-8 BOM honoured."""
+    import io
+    import tokenize
+
+    data = path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding).removeprefix("\ufeff")
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
