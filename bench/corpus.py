@@ -20,10 +20,8 @@ goes through the Python API (`migrate_doctor.lint.lint`) with a hand-made `Proje
   while versions/ has one too (an old chain kept beside a squash: zou's versions/legacy)
   is a separate history. A folder without env.py / versions/ whose .py
   files are revisions (Flask-Alembic's layout) is its own version directory.
-- the dialect is --dialect; without it only the dialect-independent rules run. (Without a
-  dialect, lint() would run env.py to learn the URL of an "alembic" project; the Project
-  is then made of kind "flask", which lint never runs anything for. The kind changes
-  nothing else in what the rules report.)
+- the dialect is --dialect; without it only the dialect-independent rules run. (The
+  hand-made Project has no env.py reader, so lint() never runs the project's env.py.)
 
 A history's project is the <owner>+<name> folder it sits in (or the top folder under the
 walked DIR). It prints, per history: revisions, findings per rule, and crashes (any exception, caught
@@ -193,8 +191,8 @@ def _crash_summary(exc: BaseException) -> str:
 def make_project(h: History, dialect: str | None) -> Any:
     from migrate_doctor.project.loaded import Project
 
-    # kind "flask" when no dialect is given: lint() would run env.py for an "alembic" one
-    return Project(kind="alembic" if dialect else "flask", migrations_dir=h.migrations_dir,
+    # a hand-made Project has no env.py reader: nothing of the project is ever run
+    return Project(kind="alembic", migrations_dir=h.migrations_dir,
                    version_dirs=list(h.version_dirs), recursive=h.recursive)
 
 

@@ -20,9 +20,7 @@ from ._history import History, key
 from ._sql import Statement, statements_of
 
 _TABLE_PARAMS = ("table_name", "source_table", "old_table_name")
-_LOOP = re.compile(r"^\s+(?:async\s+)?(?:for|while)\b", re.MULTILINE)
-_GUARD_WORDS = re.compile(r"\bif\b[^\n]*(?:sqlite|postgres|mysql|mariadb|dialect|_pg\b|\bpg_)",
-                          re.IGNORECASE)
+_GUARD_WORDS = re.compile(r"sqlite|postgres|mysql|mariadb|dialect|_pg\b|\bpg_", re.IGNORECASE)
 
 
 @dataclass
@@ -52,7 +50,7 @@ class RuleContext:
         ops = self.file.ops(function)
         if not ops or not _GUARD_WORDS.search(self.file.text):
             return ops
-        dead = {line for start, end in skipped_lines(self.file.function(function), self.dialect)
+        dead = {line for start, end in skipped_lines(self.file.tree, self.dialect)
                 for line in range(start, end + 1)}
         return [op for op in ops if op.line not in dead]
 
@@ -166,20 +164,9 @@ class RuleContext:
         return at is not None and at < self.position(op)
 
     def in_loop(self, op: Operation) -> bool:
-        return op.line in self._loop_lines(op.function)
-
-    def _loop_lines(self, function: str) -> frozenset[int]:
-        """The lines of ``function`` that are inside the body of a for or while loop."""
-        cache: dict[str, frozenset[int]] = self.__dict__.setdefault("_loops", {})
-        found = cache.get(function)
-        if found is None:
-            lines: set[int] = set()
-            func = self.file.function(function) if _LOOP.search(self.file.text) else None
-            for node in ast.walk(func) if func is not None else ():
-                if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
-                    lines.update(range(node.lineno + 1, (node.end_lineno or node.lineno) + 1))
-            found = cache[function] = frozenset(lines)
-        return found
+        """Inside a loop over values known only when it runs (rows, batches); a loop over
+        a literal list of tables is unrolled by the collector and does not count."""
+        return op.in_loop
 
     # -- the target --------------------------------------------------------------
     @property

@@ -23,7 +23,20 @@ from typing import Any
 
 from .. import __version__
 
-FORMAT = f"2:{__version__}"
+def _code_stamp() -> str:
+    """A digest of the code that reads revision files and SQL: a cache written by other code
+    (a development checkout, an edited install) is a miss, whatever the version says."""
+    digest = hashlib.sha1()
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), here.parent / "rules" / "_sql.py"]):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()[:12]
+
+
+FORMAT = f"2:{__version__}:{_code_stamp()}"
 MAGIC = "migrate-doctor-cache"
 _TYPES: dict[str, type] = {}
 

@@ -9,6 +9,7 @@ into :class:`Call` for calls such as ``sa.Column('x', sa.String(50))``, into
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,19 +90,25 @@ def dotted_name(node: ast.AST) -> str | None:
     return None
 
 
-def to_value(node: ast.AST, text: Source | str) -> Any:
-    """Turn an expression node into a plain value, Call, Name or Unknown."""
+def to_value(node: ast.AST, text: Source | str, env: Mapping[str, Any] | None = None) -> Any:
+    """Turn an expression node into a plain value, Call, Name or Unknown. ``env`` maps the
+    names known at this point (module constants, a helper's arguments, the variable of a
+    loop over a literal list) to their values; strings built from known parts (f-strings,
+    ``+``, ``%`` and ``.format()``) become plain strings."""
     if isinstance(text, str):
         text = Source(text)
+    env = env or {}
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, (ast.Tuple, ast.List)):
-        return tuple(to_value(e, text) for e in node.elts)
+        return tuple(to_value(e, text, env) for e in node.elts)
     if isinstance(node, ast.Dict):
         return {
-            to_value(k, text) if k is not None else None: to_value(v, text)
+            to_value(k, text, env) if k is not None else None: to_value(v, text, env)
             for k, v in zip(node.keys, node.values)
         }
+    if isinstance(node, ast.Name) and node.id in env:
+        return env[node.id]
     if isinstance(node, (ast.Name, ast.Attribute)):
         name = dotted_name(node)
         if name in ("True", "False", "None"):
@@ -109,14 +116,67 @@ def to_value(node: ast.AST, text: Source | str) -> Any:
         if name:
             return Name(name)
     if isinstance(node, ast.Call):
+        formatted = _format_call(node, text, env)
+        if formatted is not None:
+            return formatted
         func = dotted_name(node.func) or (text.segment(node.func) or "?")
-        args = tuple(to_value(a, text) for a in node.args if not isinstance(a, ast.Starred))
-        kwargs = {k.arg: to_value(k.value, text) for k in node.keywords if k.arg}
+        args = tuple(to_value(a, text, env) for a in node.args if not isinstance(a, ast.Starred))
+        kwargs = {k.arg: to_value(k.value, text, env) for k in node.keywords if k.arg}
         return Call(func, args, kwargs, text.segment(node))
     if isinstance(node, ast.JoinedStr):
+        parts = [_joined_part(v, text, env) for v in node.values]
+        if all(isinstance(p, str) for p in parts):
+            return "".join(parts)  # type: ignore[arg-type]
         return Unknown(text.segment(node))
+    if isinstance(node, ast.BinOp):
+        left, right = to_value(node.left, text, env), to_value(node.right, text, env)
+        if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+            return left + right
+        if isinstance(node.op, ast.Mod) and isinstance(left, str) and _plain(right):
+            try:
+                return left % right
+            except (TypeError, ValueError, KeyError):
+                pass
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = to_value(node.operand, text)
+        inner = to_value(node.operand, text, env)
         if isinstance(inner, (int, float)):
             return -inner
     return Unknown(text.segment(node))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (str, int, float)):
+        return True
+    if isinstance(value, tuple):
+        return all(isinstance(v, (str, int, float)) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(v, (str, int, float)) for v in value.values())
+    return False
+
+
+def _joined_part(node: ast.AST, text: Source, env: Mapping[str, Any]) -> Any:
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.FormattedValue) and node.format_spec is None and node.conversion == -1:
+        value = to_value(node.value, text, env)
+        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) \
+            else None
+    return None
+
+
+def _format_call(node: ast.Call, text: Source, env: Mapping[str, Any]) -> str | None:
+    """``"... {} ...".format(x)`` with known arguments."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "format"):
+        return None
+    template = to_value(func.value, text, env)
+    if not isinstance(template, str):
+        return None
+    args = [to_value(a, text, env) for a in node.args]
+    kwargs = {k.arg: to_value(k.value, text, env) for k in node.keywords if k.arg}
+    if not all(_plain(v) for v in [*args, *kwargs.values()]):
+        return None
+    try:
+        return template.format(*args, **kwargs)
+    except (IndexError, KeyError, ValueError):
+        return None

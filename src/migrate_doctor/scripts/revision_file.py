@@ -11,7 +11,7 @@ from typing import Any
 
 from .cache import register
 from .expressions import Source
-from .operations import Operation, collect_operations, is_empty_body
+from .operations import Operation, collect_operations, is_empty_body, module_constants
 
 HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 _MISSING = object()
@@ -187,10 +187,11 @@ class RevisionFile:
         ops: list[Operation] = []
         source = Source(self.text)
         try:
+            constants = module_constants(self.tree, source) if self.tree is not None else {}
             for name in ("upgrade", "downgrade"):
                 func = self.function(name)
                 if func is not None:
-                    ops.extend(collect_operations(func, source))
+                    ops.extend(collect_operations(func, source, self.tree, constants))
         except RecursionError:
             self.problem = ("is nested too deeply to be read (Alembic cannot import it "
                             "either)", None)
