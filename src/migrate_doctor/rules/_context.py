@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -15,8 +15,10 @@ from ..registry import Hit
 from ..scripts.expressions import Call, Name, Source, to_value
 from ..scripts.operations import Operation
 from ..scripts.revision_file import RevisionFile
+from ._dataflow import DataFlow
 from ._guards import skipped_lines
 from ._history import History, key
+from ._project import ProjectFacts
 from ._sql import Statement, statements_of
 
 _TABLE_PARAMS = ("table_name", "source_table", "old_table_name")
@@ -31,6 +33,7 @@ class RuleContext:
     server_version: tuple[int, ...] | None
     env_source: str
     history: History  # the schema as the revisions before this one left it
+    facts: ProjectFacts = field(default_factory=ProjectFacts)  # env.py, for every revision
 
     # -- the revision ----------------------------------------------------------
     @cached_property
@@ -168,6 +171,40 @@ class RuleContext:
         a literal list of tables is unrolled by the collector and does not count."""
         return op.in_loop
 
+    @cached_property
+    def flow(self) -> DataFlow:
+        """What this upgrade() does with the data, step by step."""
+        return DataFlow(self)
+
+    def says(self, *words: str) -> str | None:
+        """The first of ``words`` the author wrote in this revision's docstring or comments
+        (``"unused"``, ``"empty"``: what the code alone cannot show)."""
+        lowered = self._prose
+        return next((w for w in words if re.search(rf"\b{re.escape(w)}", lowered)), None)
+
+    @cached_property
+    def _prose(self) -> str:
+        doc = ast.get_docstring(self.file.tree) if self.file.tree is not None else None
+        comments = [line.split("#", 1)[1] for line in self.file.text.splitlines()
+                    if "#" in line and not line.lstrip().startswith(("revision", "down_revision"))]
+        return " ".join([doc or "", *comments]).lower()
+
+    def days_since_created(self, table: str | None) -> int | None:
+        """Days between the revision that created ``table`` and this one (by their Create
+        Dates), when both are known: a table created days before in the same release is
+        most likely still empty where both are deployed together."""
+        from datetime import date
+
+        t = self.history.table(table)
+        mine = self.file.create_date
+        theirs = self.history.dates.get(t.revision) if t is not None else None
+        if not (mine and theirs):
+            return None
+        try:
+            return (date.fromisoformat(mine) - date.fromisoformat(theirs)).days
+        except ValueError:
+            return None
+
     # -- the target --------------------------------------------------------------
     @property
     def postgresql(self) -> bool:
@@ -184,6 +221,18 @@ class RuleContext:
         return Location(self.path, line, end)
 
     def hit(self, message: str, fix: str | None, at: Operation | int | None,
-            severity: Severity | None = None, **evidence: Any) -> Hit:
+            severity: Severity | None = None, *, fix_at: tuple[str, int, int] | None = None,
+            **evidence: Any) -> Hit:
+        """A finding at ``at``. The fix replaces the lines of ``at`` (see rules/__init__);
+        ``fix_at`` says otherwise: ("replace", first, last) or ("insert", before_line, 0)."""
+        if fix_at is not None:
+            evidence["fix_at"] = {"mode": fix_at[0], "start": fix_at[1], "end": fix_at[2]}
         return Hit(message, fix, self.location(at),
                    {"revision": self.revision, **evidence}, severity)
+
+    def function_body(self, name: str) -> tuple[int, int] | None:
+        """First and last line of the body of upgrade() / downgrade()."""
+        func = self.file.function(name)
+        if func is None or not func.body:
+            return None
+        return func.body[0].lineno, func.body[-1].end_lineno or func.body[-1].lineno

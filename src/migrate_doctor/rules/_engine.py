@@ -8,6 +8,7 @@ from ..scripts.revision_file import RevisionFile
 from . import RULES
 from ._context import RuleContext
 from ._history import History
+from ._project import ProjectFacts
 from ._sql import SQL_CACHE
 
 _ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
@@ -22,28 +23,35 @@ def normalize_dialect(dialect: str | None) -> str | None:
 
 def active_rules(dialect: str | None, select: set[str] | None = None,
                  ignore: set[str] | None = None) -> list[Entry[RuleContext]]:
-    """The rules that run for this target and selection."""
+    """The rules that run for this target and selection. An opt-in rule (registered with
+    ``default=False``: its precision on real histories is below the target of its
+    severity) runs only when selected by id."""
     dialect = normalize_dialect(dialect)
     return [
         e for e in RULES.all()
-        if (select is None or e.id in select) and not (ignore and e.id in ignore)
+        if (e.id in select if select is not None else e.options.get("default", True))
+        and not (ignore and e.id in ignore)
         and (e.options.get("dialects") is None or dialect in e.options["dialects"])
     ]
 
 
 def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect: str | None,
               server_version: tuple[int, ...] | None, env_source: str = "",
-              select: set[str] | None = None, ignore: set[str] | None = None) -> list[Finding]:
+              select: set[str] | None = None, ignore: set[str] | None = None,
+              facts: ProjectFacts | None = None) -> list[Finding]:
     """Lint ``files`` (all readable revisions, base first); report on ``report_on`` only
-    (None = all), while every file adds to the history the rules see."""
+    (None = all), while every file adds to the history the rules see. ``facts`` is what
+    env.py and the project say for every revision (read from ``env_source`` when absent)."""
     entries = active_rules(dialect, select, ignore)
+    facts = facts or ProjectFacts.read(env_source)
     dialect = normalize_dialect(dialect)
-    history = History()
+    history = History(dates={f.revision: f.create_date for f in files
+                             if f.revision and f.create_date})
     findings: list[Finding] = []
     if files:
         SQL_CACHE.open(sorted({str(f.path.parent) for f in files}))
     try:
-        _walk(files, report_on, entries, history, findings, dialect, server_version, env_source)
+        _walk(files, report_on, entries, history, findings, dialect, server_version, facts)
     finally:
         SQL_CACHE.close()
     return findings
@@ -51,12 +59,13 @@ def run_rules(files: list[RevisionFile], *, report_on: set[str] | None, dialect:
 
 def _walk(files: list[RevisionFile], report_on: set[str] | None,
           entries: list[Entry[RuleContext]], history: History, findings: list[Finding],
-          dialect: str | None, server_version: tuple[int, ...] | None, env_source: str) -> None:
+          dialect: str | None, server_version: tuple[int, ...] | None,
+          facts: ProjectFacts) -> None:
     for rf in files:
         if rf.problem is not None:  # unreadable: reported by script-syntax-error
             continue
         revision = rf.revision or rf.path.stem
-        ctx = RuleContext(rf, revision, dialect, server_version, env_source, history)
+        ctx = RuleContext(rf, revision, dialect, server_version, facts.env_source, history, facts)
         if report_on is None or revision in report_on:
             for entry in entries:
                 findings.extend(entry.run(ctx))

@@ -70,11 +70,13 @@ class History:
     enum_types: set[str] = field(default_factory=set)
     # (table, column) -> names of CHECK (column IS NOT NULL) constraints ever added
     not_null_names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # revision id -> its Create Date (YYYY-MM-DD), for every file of the history
+    dates: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
                        list(self.foreign_keys), set(self.enum_types),
-                       {k: set(v) for k, v in self.not_null_names.items()})
+                       {k: set(v) for k, v in self.not_null_names.items()}, self.dates)
 
     # -- questions ------------------------------------------------------------
     def table(self, name: str | None) -> Table | None:

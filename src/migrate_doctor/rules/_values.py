@@ -33,9 +33,18 @@ class Code(str):
     """A piece of Python source: rendered as it is, never quoted."""
 
 
+LATER = "# -- later revision, once the new code is deployed everywhere:"
+"""The line that splits a fix: above it the code that replaces the flagged statement(s) in
+this revision; below it the upgrade() body of a revision that runs after the deploy."""
+
+
 def quote(text: str) -> str:
-    """A Python string literal in double quotes."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A Python string literal: double quotes, or single ones when the text holds double
+    quotes (quoted SQL identifiers) and no single ones; newlines escaped."""
+    body = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    if '"' in text and "'" not in text:
+        return "'" + body + "'"
+    return '"' + body.replace('"', '\\"') + '"'
 
 
 def render(value: Any) -> str:

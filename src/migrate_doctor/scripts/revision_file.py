@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from collections.abc import Iterator
 from functools import cached_property
@@ -35,7 +36,7 @@ class RevisionFile:
 
     # what snapshot() keeps, so that an unchanged file need not be parsed again
     CACHED = ("operations", "unresolved", "lines", "_values", "message", "function_lines",
-              "upgrade_is_empty", "downgrade_is_empty", "imports", "problem")
+              "upgrade_is_empty", "downgrade_is_empty", "imports", "create_date", "problem")
 
     def __init__(self, path: Path, text: str | None = None,
                  cached: dict[str, Any] | None = None) -> None:
@@ -157,6 +158,12 @@ class RevisionFile:
             return ""
         doc = ast.get_docstring(self.tree) or ""
         return doc.strip().splitlines()[0] if doc.strip() else ""
+
+    @cached_property
+    def create_date(self) -> str | None:
+        """``Create Date: 2024-03-01 10:00:00`` of Alembic's docstring, as ``2024-03-01``."""
+        m = re.search(r"Create Date:\s*(\d{4}-\d{2}-\d{2})", self.text[:2000])
+        return m.group(1) if m else None
 
     # -- body -----------------------------------------------------------------
     def function(self, name: str) -> ast.FunctionDef | None:
