@@ -822,3 +822,49 @@ def test_api_rules_are_the_registry():
     for entry in api.rules():
         assert isinstance(entry.severity, Severity) and KEBAB.match(entry.id)
 
+
+
+# -- output a person can use on a real history (issue 7, section 4) ---------------------------
+
+def test_text_is_grouped_by_revision_with_a_summary_table(scratch):
+    dropping_chain(scratch)
+    text = scratch.cli("lint", "--dialect", "postgresql").stdout
+    headers = re.findall(r"^revision (\w+)  (\S+)$", text, flags=re.M)
+    assert [rev for rev, _ in headers] == [B, C, D], text  # in upgrade order
+    table = text[text.index("rule "):]
+    assert re.search(r"^drop-column\s+warning\s+3$", table, flags=re.M), table
+    assert re.search(r"^missing-lock-timeout\s+warning\s+1$", table, flags=re.M), table
+
+
+def test_a_cause_in_env_py_is_one_finding_there(scratch):
+    dropping_chain(scratch)
+    report = scratch.lint(dialect="postgresql")
+    (f,) = of(report, "missing-lock-timeout")
+    assert f.location is not None and f.location.path.endswith("env.py") and f.location.line
+    assert f.evidence["count"] == 3 and f.evidence["revisions"] == [B, C, D]
+    assert "3 revision(s)" in f.message and "lock_timeout" in (f.fix or "")
+    # linting one file (pre-commit) keeps that file's own finding
+    (own,) = of(scratch.lint(dialect="postgresql", paths=(str(scratch.files[C]),)),
+                "missing-lock-timeout")
+    assert own.location is not None and same_file(own.location.path, scratch.files[C])
+
+
+def test_old_revisions_with_findings_get_the_baseline_lines(scratch):
+    dropping_chain(scratch)
+    report = scratch.lint(dialect="postgresql")
+    hint = report.extra["lint"]["baseline"]
+    assert hint["lines"] == f'[tool.migrate-doctor]\nstart-after = "{D}"'
+    text = scratch.cli("lint", "--dialect", "postgresql").stdout
+    assert f'start-after = "{D}"' in text
+    write_config(scratch.root, f'start-after = "{D}"\n')
+    assert "baseline" not in scratch.lint(dialect="postgresql").extra["lint"]
+
+
+@pytest.mark.parametrize("args", [("--select", "drop-colum"), ("--ignore", "no-such-rule")])
+def test_unknown_rule_ids_are_usage_errors(scratch, args):
+    dropping_chain(scratch)
+    one_line_error(scratch.cli("lint", *args), "usage-error", 2)
+    as_json = scratch.cli("lint", *args, "--format", "json")
+    assert as_json.code == 2 and as_json.json()["findings"][0]["id"] == "usage-error"
+    write_config(scratch.root, 'ignore = ["drop-colum"]\n')
+    one_line_error(scratch.cli("lint"), "usage-error", 2)

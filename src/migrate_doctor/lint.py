@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .checks._context import display_path
 from .errors import MigrationsDirMissing, UsageError
-from .model import ProjectInfo, Report
+from .model import Finding, Location, ProjectInfo, Report
 from .project.loaded import Project
 from .scripts import order
+from .rules._project import ProjectFacts
 from .scripts.revision_file import RevisionFile
 from .states import Context, Target, load_project, read_states, redacted, run_checks
 
@@ -106,18 +107,147 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
 
     chosen_select = select if select else cfg.select  # the command line replaces the config
     chosen_ignore = (ignore or set()) | cfg.ignore
+    _known_rules(chosen_select, "--select" if select else f"select in {cfg.path}")
+    _known_rules(ignore or set(), "--ignore")
+    _known_rules(cfg.ignore, f"ignore in {cfg.path}")
+    _known_rules(set(cfg.severity), f"[tool.migrate-doctor.severity] in {cfg.path}")
+    facts = ProjectFacts.read(env_source, project_sources(project, mdir), _metadata(project))
     findings = run_rules(ordered, report_on=report_on, dialect=dialect, server_version=version,
-                         env_source=env_source, select=chosen_select, ignore=chosen_ignore)
+                         select=chosen_select, ignore=chosen_ignore, facts=facts)
     findings = [replace(f, severity=cfg.severity[f.id]) if f.id in cfg.severity else f
                 for f in findings]
     ignores = [ig for f in ordered if in_scope(f)
                for ig in parse_ignores(display_path(f.path), f.text)]
     ran = {e.id for e in active_rules(dialect, chosen_select, chosen_ignore)}
-    report.findings.extend(apply_ignores(findings, ignores, ran, {e.id for e in RULES.all()}))
+    findings = apply_ignores(findings, ignores, ran, {e.id for e in RULES.all()})
+    # a cause in env.py is one finding there; a lint of given files (pre-commit) keeps
+    # each file's own findings
+    report.findings.extend(findings if paths else _causes_in_env(findings, env_py))
     report.extra["lint"] = {
         "dialect": dialect, "server_version": ".".join(map(str, version)) if version else None,
         "revisions_checked": len(report_on) if report_on is not None else len(ordered)}
+    if not (cfg.start_after or since or pending or paths):
+        hint = _baseline_hint(report.findings, ordered, cfg.path or mdir.parent)
+        if hint is not None:
+            report.extra["lint"]["baseline"] = hint
     return redacted(report, project.secrets)
+
+
+def _known_rules(ids: set[str] | None, where: str) -> None:
+    from .rules import RULES
+
+    known = {e.id for e in RULES.all()}
+    unknown = sorted(set(ids or ()) - known)
+    if unknown:
+        raise UsageError(f"{where} names no rule: {', '.join(unknown)}",
+                         "`migrate-doctor rules` lists the rule ids")
+
+
+def _metadata(project: Project) -> object:
+    """The models' MetaData when the project already loaded them (a Flask app): never
+    runs env.py or imports anything for lint."""
+    return project.metadata() if project.kind == "flask" and not project.problems else None
+
+
+def project_sources(project: Project, mdir: Path, limit: int = 200) -> str:
+    """The text of the project's own modules env.py imports (where the models, the
+    MetaData and the engine set-up live), and of a Flask app's package: what the rules read
+    for settings that apply to every revision (SQLite foreign keys, naming conventions)."""
+    import ast
+
+    roots = [mdir.parent, Path.cwd(), *([project.config_file.parent] if project.config_file else [])]
+    files: list[Path] = []
+    env_py = mdir / "env.py"
+    try:
+        tree = ast.parse(env_py.read_bytes()) if env_py.is_file() else None
+    except (SyntaxError, ValueError, OSError):
+        tree = None
+    modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+               and not n.level] if tree is not None else []
+    modules += [a.name for n in (ast.walk(tree) if tree is not None else ())
+                if isinstance(n, ast.Import) for a in n.names]
+    if project.kind == "flask" and project.app_name:
+        modules.append(project.app_name.split(":", 1)[0].removesuffix(".py").replace("/", "."))
+    for module in modules:
+        parts = module.split(".")
+        for root in roots:
+            for candidate in (root.joinpath(*parts).with_suffix(".py"),
+                              root.joinpath(*parts, "__init__.py")):
+                if candidate.is_file() and candidate not in files:
+                    files.append(candidate)
+                    if candidate.name == "__init__.py":  # the package's own modules
+                        files.extend(p for p in sorted(candidate.parent.glob("*.py"))
+                                     if p not in files)
+    texts = []
+    for path in files[:limit]:
+        try:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return "\n".join(texts)
+
+
+def _causes_in_env(findings: list[Finding], env_py: Path) -> list[Finding]:
+    """A rule whose cause is env.py (registered with ``cause="env.py"``) is reported once,
+    at env.py, naming the revisions it affects; its per-revision findings become evidence."""
+    from .rules import RULES
+
+    if not env_py.is_file():
+        return findings
+    out: list[Finding] = []
+    grouped: dict[str, list[Finding]] = {}
+    for f in findings:
+        entry = RULES.get(f.id)
+        if entry is not None and entry.options.get("cause") == "env.py":
+            grouped.setdefault(f.id, []).append(f)
+        else:
+            out.append(f)
+    for rule_id, found in grouped.items():
+        entry = RULES.get(rule_id)
+        assert entry is not None
+        revisions = [f.evidence.get("revision") for f in found]
+        shown = ", ".join(str(r) for r in revisions[:5]) + (
+            f" and {len(revisions) - 5} more" if len(revisions) > 5 else "")
+        out.append(Finding(
+            rule_id, found[0].severity, entry.title,
+            entry.options["env_message"].format(count=len(found), revisions=shown)
+            + f"; e.g. {found[0].message}",
+            entry.options["env_fix"], Location(display_path(env_py), _connection_line(env_py)),
+            {"revisions": revisions, "count": len(found),
+             "findings": [{"path": f.location.path if f.location else None,
+                           "line": f.location.line if f.location else None,
+                           "message": f.message} for f in found]}))
+    return out
+
+
+def _connection_line(env_py: Path) -> int:
+    """The line of env.py where the connection for the migrations is opened (where a
+    setting for every revision goes), else run_migrations_online(), else 1."""
+    lines = env_py.read_text(encoding="utf-8", errors="replace").splitlines()
+    for pattern in (".connect()", "def run_migrations_online", "def do_run_migrations"):
+        for number, line in enumerate(lines, 1):
+            if pattern in line:
+                return number
+    return 1
+
+
+def _baseline_hint(findings: list[Finding], ordered: list[RevisionFile],
+                   where: Path) -> dict[str, object] | None:
+    """Findings in revisions before the newest: if those are already deployed, nothing can
+    be changed in them; the exact pyproject.toml lines that make lint judge only what
+    comes after the current head."""
+    if not ordered:
+        return None
+    newest = {ordered[-1].revision} | set(order.heads(ordered))
+    old = {f.evidence.get("revision") for f in findings
+           if f.location is not None and f.evidence.get("revision")} - newest - {None}
+    if len(old) < 2:
+        return None
+    heads = order.heads(ordered)
+    head = heads[0] if len(heads) == 1 else ordered[-1].revision
+    target = where if where.name == "pyproject.toml" else where / "pyproject.toml"
+    return {"revisions": len(old), "pyproject": display_path(target),
+            "lines": f'[tool.migrate-doctor]\nstart-after = "{head}"'}
 
 
 def parse_version(text: str | None, option: str | None = None) -> tuple[int, ...] | None:

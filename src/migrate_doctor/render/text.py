@@ -16,28 +16,69 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 Segments = list[tuple[str, str]]  # (text, rich style)
 
 
+def _finding(add: Any, f: Any, indent: str = "") -> None:
+    add((f"{indent}{f.severity.value:<8}", STYLE[f.severity]))
+    add((f.id, "bold"))
+    add((f"  {f.title}\n", ""))
+    if f.location is not None:
+        add((f"{indent}  at {f.location}\n", "dim"))
+    add((f"{indent}  {f.message}\n", ""))
+    if f.fix:
+        add((f"{indent}  fix: ", "green"))
+        add((f.fix.replace("\n", f"\n{indent}       ") + "\n", ""))
+    add(("\n", ""))
+
+
+def _by_severity(findings: list[Any]) -> list[Any]:
+    return sorted(findings, key=lambda f: -f.severity.rank)
+
+
 def layout(report: Report) -> Segments:
+    """Findings about the project first (by severity), then those about revisions, grouped
+    by revision in the order they run; a table of counts per rule at the end."""
     out: Segments = []
     add = out.append
-    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        for f in (f for f in report.findings if f.severity is severity):
-            add((f"{severity.value:<8}", STYLE[severity]))
-            add((f.id, "bold"))
-            add((f"  {f.title}\n", ""))
-            if f.location is not None:
-                add((f"  at {f.location}\n", "dim"))
-            add((f"  {f.message}\n", ""))
-            if f.fix:
-                add(("  fix: ", "green"))
-                add((f.fix.replace("\n", "\n       ") + "\n", ""))
-            add(("\n", ""))
+    loose = [f for f in report.findings if not f.evidence.get("revision")
+             or f.location is None]
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for f in report.findings:
+        if f not in loose:
+            grouped.setdefault((str(f.evidence["revision"]), f.location.path), []).append(f)
+    for f in _by_severity(loose):
+        _finding(add, f)
+    for (revision, path), found in grouped.items():
+        add((f"revision {revision}", "bold"))
+        add((f"  {path}\n", "dim"))
+        for f in _by_severity(found):
+            _finding(add, f, "  ")
     plan = report.extra.get("plan")
     if plan is not None:
         _plan(out, plan)
+    if len(report.findings) > 3 and (grouped or report.command == "lint"):
+        _summary(out, report)
+    baseline = report.extra.get("lint", {}).get("baseline")
+    if baseline:
+        add((f"{baseline['revisions']} older revisions have findings. If they are deployed "
+             f"everywhere, judge only what comes next: add to {baseline['pyproject']}\n", "dim"))
+        add(("    " + baseline["lines"].replace("\n", "\n    ") + "\n\n", ""))
     s = report.summary()
     style = "bold red" if s["error"] else ("yellow" if s["warning"] else "green")
     add((f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info\n", style))
     return out
+
+
+def _summary(out: Segments, report: Report) -> None:
+    counts: dict[tuple[str, Severity], int] = {}
+    for f in report.findings:
+        counts[(f.id, f.severity)] = counts.get((f.id, f.severity), 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[0][1].rank, -item[1], item[0][0]))
+    width = max(len(rule) for (rule, _), _n in rows)
+    out.append((f"{'rule':<{width}}  {'severity':<8}  count\n", "bold"))
+    for (rule, severity), n in rows:
+        out.append((f"{rule:<{width}}  ", ""))
+        out.append((f"{severity.value:<8}", STYLE[severity]))
+        out.append((f"  {n:>5}\n", ""))
+    out.append(("\n", ""))
 
 
 def render_text(report: Report, out: TextIO) -> None:

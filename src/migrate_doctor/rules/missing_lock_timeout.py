@@ -6,8 +6,9 @@ What it finds:
     add or drop a constraint; a non-concurrent CREATE or DROP INDEX; DROP TABLE; rename;
     TRUNCATE; LOCK) while no `lock_timeout` is set: neither by the revision, before that
     operation (`op.execute("SET lock_timeout = '5s'")` or `SET LOCAL`), nor in env.py (any
-    mention of `lock_timeout` there counts). One finding per revision, at the first such
-    operation. PostgreSQL only.
+    mention of `lock_timeout` there counts). PostgreSQL only. The cause is env.py, which
+    could set it once for every revision: `lint` reports one finding at env.py naming the
+    revisions it affects (the per-revision findings are its evidence).
 
 Why it matters:
     Even an instant ALTER first waits for its ACCESS EXCLUSIVE lock, behind any long query
@@ -61,10 +62,20 @@ def _sets_timeout(ctx: RuleContext, op: Operation) -> bool:
     return any(s.setting == "lock_timeout" for s in ctx.sql(op))
 
 
+ENV_FIX = "\n".join([
+    "# env.py, in run_migrations_online(), right after the connection is opened:",
+    "#     connection.execute(sa.text(\"SET lock_timeout = '5s'\"))",
+    "# every revision then gives up after 5 s instead of queueing the app behind its lock",
+    "# (or per revision, as the first line of upgrade(): op.execute(\"SET LOCAL lock_timeout = '5s'\"))",
+])
+ENV_MESSAGE = ("env.py sets no lock_timeout, so {count} revision(s) lock tables without one "
+               "({revisions})")
+
+
 @rule("missing-lock-timeout", Severity.WARNING, "Lock-taking DDL without a lock_timeout",
-      dialects=("postgresql",))
+      dialects=("postgresql",), cause="env.py", env_fix=ENV_FIX, env_message=ENV_MESSAGE)
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    if "lock_timeout" in ctx.env_source:
+    if ctx.facts.lock_timeout:
         return
     locked: list[tuple[Operation, str]] = []
     for op in ctx.upgrade:
