@@ -47,7 +47,7 @@ def run(ctx: Context) -> Iterator[Hit]:
         parts.append(f"migrations in {display_path(p.migrations_dir)}")
     evidence = {
         "app": p.app_name, "kind": p.kind, "url": p.masked_url or None,
-        "url_source": p.url_source,
+        "url_source": p.url_source, **p.url_evidence,
         "dialect": ctx.db.dialect if ctx.db else p.dialect,
         "server_version": ctx.db.server_version if ctx.db else None,
         "migrations": str(p.migrations_dir) if p.migrations_dir else None,

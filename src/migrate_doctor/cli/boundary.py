@@ -76,7 +76,7 @@ def _usage(exc: click.UsageError, fmt: str) -> NoReturn:
     fail(UsageError(message, f"see `{path} --help`"), fmt)
 
 
-def _announce(message: str) -> None:
+def announce(message: str) -> None:
     stream = sys.__stderr__ or sys.stderr
     print(message, file=stream, flush=True)
 
@@ -96,7 +96,7 @@ class _Boundary:
         from ..project.user_code import set_progress
 
         fmt = ctx.params.get("fmt") or requested_format(sys.argv[1:])
-        set_progress(_announce)
+        set_progress(announce)
         # A short-lived process holding big syntax trees: collect young objects less often
         # (a long revision file otherwise spends most of its time in the collector).
         gc.set_threshold(100_000, 20, 100)

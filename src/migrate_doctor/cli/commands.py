@@ -18,17 +18,51 @@ format_option = click.option(
 strict_option = click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
 
 
+def target_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """-c/--app/-d after the subcommand, as before it (and as Flask-Migrate's own
+    subcommands take -d): `flask db diagnose -d migrations`, `migrate-doctor diagnose -c x`."""
+    keep = {"callback": _keep, "default": None, "expose_value": False}
+    for option in reversed((
+            click.option("-c", "--config", "config", help="Path to alembic.ini (plain Alembic "
+                         "projects).", **keep),
+            click.option("--app", "app", help="Flask app to load (like FLASK_APP), e.g. "
+                         "shop:create_app.", **keep),
+            click.option("-d", "--directory", "directory", help="Migrations directory "
+                         "(default: migrations).", **keep))):
+        fn = option(fn)
+    return fn
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[f"migrate_doctor.after.{param.name}"] = value
+
+
+def _given(ctx: click.Context, name: str) -> str | None:
+    value = ctx.meta.get(f"migrate_doctor.after.{name}")
+    return value if isinstance(value, str) and value else None
+
+
 def get_target(ctx: click.Context) -> Target:
     """The standalone CLI puts a Target in ctx.obj; under `flask db` it is built from
-    Flask's ScriptInfo and the db group's --directory."""
-    target = ctx.find_object(Target)
-    if target is not None:
-        return target
-    from flask.cli import ScriptInfo
+    Flask's ScriptInfo and the db group's --directory. Target options given after the
+    subcommand win over those given before it."""
+    from dataclasses import replace
 
-    info = ctx.ensure_object(ScriptInfo)
-    directory = ctx.meta.get("migrate_doctor.directory")
-    return Target(script_info=info, directory=directory)
+    app, config, directory = _given(ctx, "app"), _given(ctx, "config"), _given(ctx, "directory")
+    target = ctx.find_object(Target)
+    if target is None:
+        from flask.cli import ScriptInfo
+
+        info = ctx.ensure_object(ScriptInfo)
+        target = Target(script_info=info, directory=ctx.meta.get("migrate_doctor.directory"))
+    else:
+        target = replace(target)
+    if app or config:
+        target.app, target.config, target.script_info = app, config, None
+    if directory:
+        target.directory = directory
+    return target
 
 
 def finish(report: Any, fmt: str, strict: bool = False) -> None:
@@ -42,6 +76,7 @@ def finish(report: Any, fmt: str, strict: bool = False) -> None:
 @click.option("--url", help="Database URL to check instead of the project's.", default=None)
 @format_option
 @strict_option
+@target_options
 @click.pass_context
 def diagnose(ctx: click.Context, url: str | None, fmt: str, strict: bool) -> None:
     """Full checkup: scripts, version table, live schema, models; every finding with its fix."""
@@ -57,6 +92,7 @@ def diagnose(ctx: click.Context, url: str | None, fmt: str, strict: bool) -> Non
 @click.option("--url", help="Database URL to check instead of the project's.", default=None)
 @click.option("--drift", is_flag=True, help="Also fail when the schema differs from the models.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@target_options
 @click.pass_context
 def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
     """Fast gate for CI and container start: exit 0 only when the database is at head."""
@@ -93,21 +129,17 @@ def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
               default="text", show_default=True)
 @strict_option
-@click.option("--app", "app", help="Flask app to load (for pre-commit, where options follow `lint`).")
-@click.option("-c", "--config", "config", help="Path to alembic.ini (likewise).")
+@target_options
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending: bool,
          url: str | None, dialect: str | None, server_version: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool,
-         app: str | None, config: str | None) -> None:
+         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Lint revision scripts for unsafe operations (no database needed)."""
     from .. import api
 
     target = get_target(ctx)
     if url:
         target.url = url
-    if app or config:
-        target.app, target.config, target.script_info = app, config, None
     report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
                       server_version=server_version, select=set(select) or None,
                       ignore=set(ignore))
@@ -119,6 +151,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending:
 @click.option("--url", help="Database URL (the pending revisions).", default=None)
 @format_option
 @strict_option
+@target_options
 @click.pass_context
 def plan(ctx: click.Context, revision_range: str | None, url: str | None, fmt: str,
          strict: bool) -> None:

@@ -18,6 +18,9 @@ from .commands import COMMANDS
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, app: str | None, directory: str | None) -> None:
     """migrate-doctor: the truth about your migrations, with the fix in hand."""
+    from ..project.dotenv_files import load_like_flask
+
+    load_like_flask()  # .flaskenv/.env, as `flask` reads them (with python-dotenv installed)
     ctx.obj = Target(app=app, config=config, directory=directory)
 
 

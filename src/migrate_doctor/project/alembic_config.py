@@ -13,6 +13,7 @@ from ..errors import (AppNotFound, ConfigInvalid, DatabaseUrlInvalid, DatabaseUr
                       MigrationsDirMissing)
 from .exceptions import classify
 from .loaded import Project
+from .provenance import recording_environ, trace_url, unset_note
 from .user_code import quiet_side_effects, run_user_code
 
 
@@ -177,7 +178,8 @@ def read_env(project: Project) -> None:
             except _Configured:
                 pass
 
-    outcome = run_user_code(run, "env.py")
+    with recording_environ() as reads:
+        outcome = run_user_code(run, "env.py")
     exc = outcome.error
     if isinstance(exc, configparser.Error) or (  # the ini is where to fix it, read by env.py or not
             isinstance(exc, UnicodeDecodeError) and not _raised_in_env(exc)):
@@ -195,7 +197,13 @@ def read_env(project: Project) -> None:
         project.url, project.url_source = project.url_override, "the --url option"
     elif url and url != project.url:
         project.url = url
-        project.url_source = _env_url_source(url)
+        traced, project.url_evidence = trace_url(url, reads)
+        project.url_source = f"env.py, {traced}" if traced else "env.py" + unset_note(
+            project.url_evidence)
+    elif url:
+        traced, evidence = trace_url(url, reads)
+        if traced:  # env.py read the same value from the environment as the ini holds
+            project.url_source, project.url_evidence = f"env.py, {traced}", evidence
     if not project.url and not captured.get("dialect_name"):
         project.problems.append(DatabaseUrlMissing(
             f"no database URL: {project.config_file} has no sqlalchemy.url and env.py passes none",
@@ -217,13 +225,6 @@ def _raised_in_env(exc: BaseException) -> bool:
 
     loc = user_frame(exc)
     return loc is not None and loc.path.endswith("env.py")
-
-
-def _env_url_source(url: str) -> str:
-    for var, value in os.environ.items():
-        if value == url:
-            return f"env.py, from the environment variable {var}"
-    return "env.py"
 
 
 class _NullBuffer:

@@ -11,7 +11,25 @@ from ..errors import AppNotFound, DoctorError, MigrationsDirMissing
 from .alembic_config import locations_from_ini
 from .exceptions import classify
 from .loaded import Project
-from .user_code import run_user_code
+from .provenance import EnvRead, recording_environ, trace_url, unset_note
+from .user_code import Outcome, run_user_code
+
+_OUTCOME = "_migrate_doctor_load"  # where load_app_once keeps its answer on the ScriptInfo
+
+
+def load_app_once(script_info: Any) -> tuple[Outcome[Any], list[EnvRead]]:
+    """Load the app through Flask's ScriptInfo, once per ScriptInfo, as user code (nothing
+    it raises, prints or exits escapes), recording the environment variables it reads.
+    `flask db` resolves its group with it, and the project loader reuses the answer."""
+    kept = getattr(script_info, _OUTCOME, None)
+    if kept is not None:
+        return kept
+    name = script_info.app_import_path or os.environ.get("FLASK_APP")
+    with recording_environ() as reads:
+        outcome = run_user_code(script_info.load_app, f"app {name!r}" if name else "app")
+    kept = (outcome, list(reads))
+    setattr(script_info, _OUTCOME, kept)
+    return kept
 
 
 def load_flask_project(script_info: Any, directory: str | None = None) -> Project:
@@ -22,7 +40,7 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
     project = Project(kind="flask", app_name=name)
     what = f"app {name!r}" if name else "app"
     started = time.time()
-    loaded = run_user_code(script_info.load_app, what)
+    loaded, reads = load_app_once(script_info)
     if isinstance(loaded.error, NoAppException):
         exc = loaded.error
         error = _retry_import(name) if "While importing" in str(exc) else None
@@ -45,16 +63,18 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
 
     app = loaded.value
     project.app_name = name or app.import_name
-    read = run_user_code(lambda: _in_context(app, project, directory), what)
+    with recording_environ() as more:
+        read = run_user_code(lambda: _in_context(app, project, directory, reads + more), what)
     if read.error is not None:
         project.problems.append(classify(read.error, what, set(), read.output))
     _remove_created_instance_folder(app, started)
     return project
 
 
-def _in_context(app: Any, project: Project, directory: str | None) -> None:
+def _in_context(app: Any, project: Project, directory: str | None,
+                reads: list[EnvRead]) -> None:
     with app.app_context():
-        _read_app(app, project, directory)
+        _read_app(app, project, directory, reads)
 
 
 def _remove_created_instance_folder(app: Any, started: float) -> None:
@@ -88,7 +108,8 @@ def _fallback_directory(project: Project, directory: str | None) -> None:
         project.version_dirs = [project.migrations_dir / "versions"]
 
 
-def _read_app(app: Any, project: Project, directory: str | None) -> None:
+def _read_app(app: Any, project: Project, directory: str | None,
+              reads: list[EnvRead]) -> None:
     migrate = app.extensions.get("migrate")
     sqla = app.extensions.get("sqlalchemy")
     db = getattr(migrate, "db", None) or sqla
@@ -108,31 +129,46 @@ def _read_app(app: Any, project: Project, directory: str | None) -> None:
     dirs, recursive = locations_from_ini(project.config_file, project.migrations_dir)
     project.version_dirs, project.recursive = dirs, recursive
 
-    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    configured_uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    uri = configured_uri
     if db is not None:
         try:
             engine = db.engine
-            uri = engine.url.render_as_string(hide_password=False)
+            if not _same_url(configured_uri, engine.url):  # e.g. a SQLite path made absolute
+                uri = engine.url.render_as_string(hide_password=False)
         except Exception:  # noqa: BLE001 - fall back to the raw config value
             pass
-    project.url = uri
-    project.url_source = _url_source(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    project.url = uri if uri is None or isinstance(uri, str) else str(uri)
+    project.url_source, project.url_evidence = _url_source(
+        configured_uri if isinstance(configured_uri, str) else project.url, reads)
     project.engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if db is not None:
         metadata = db.metadata
         project._metadata_loader = lambda: metadata
 
 
-def _url_source(config_value: str | None) -> str:
+def _same_url(text: Any, url: Any) -> bool:
+    """Whether the configured text names exactly the engine's URL (then the text, as the
+    user wrote it, is what we show: no re-encoding such as %2F)."""
+    from sqlalchemy.engine import make_url
+
+    if not isinstance(text, str):
+        return False
+    try:
+        return make_url(text) == url
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _url_source(config_value: str | None, reads: list[EnvRead]) -> tuple[str, dict[str, Any]]:
     source = "app.config['SQLALCHEMY_DATABASE_URI']"
+    traced, evidence = trace_url(config_value, reads)
+    if traced:
+        return f"{source}, {traced}", evidence
     if not config_value:
-        return source
-    for var in ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"):
-        if os.environ.get(var) == config_value:
-            return f"{source}, from the environment variable {var}"
-    for var, value in os.environ.items():
-        if value == config_value:
-            return f"{source}, from the environment variable {var}"
-    if os.environ.get("DATABASE_URL"):
-        return f"{source}, a value set in the app's code (DATABASE_URL is set but not used)"
-    return f"{source}, a default set in the app's code (no environment variable)"
+        return source, evidence
+    note = unset_note(evidence)
+    if os.environ.get("DATABASE_URL") and "DATABASE_URL" not in {r.name for r in reads}:
+        return (f"{source}, a value set in the app's code (DATABASE_URL is set but the app "
+                f"never reads it){note}"), evidence
+    return f"{source}, a value set in the app's code (from no environment variable){note}", evidence

@@ -24,6 +24,7 @@ class Project:
     config_file: Path | None = None
     url: str | None = None  # secret: never shown, use masked_url
     url_source: str | None = None
+    url_evidence: dict[str, Any] = field(default_factory=dict)  # the variable it came from, ...
     url_override: str | None = None  # --url: wins over what the project says, env.py included
     version_table: str = "alembic_version"
     version_table_schema: str | None = None

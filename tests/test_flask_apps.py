@@ -1,0 +1,213 @@
+"""diagnose, plan and verify on Flask apps as people write them: apps with `flask db`
+commands of their own, target options after the subcommand, .flaskenv/.env, URLs that
+the app rewrites or reads from a misspelled variable, missing packages, Flask-Migrate's
+logging, unknown revisions from another branch, roles without the rights to migrate,
+uncommitted migration files and drift printed as SQL.
+
+The CLI is run as the installed console scripts only where the CLI itself is the point;
+the rest goes through the in-process API on copies of tests/projects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from _support import (
+    BLOG_CREATE_COMMENTS,
+    BLOG_CREATE_POSTS,
+    LIB_ADD_ISBN,
+    PROJECTS,
+    FlaskProject,
+    Result,
+    copy_project,
+    describe,
+    flask,
+    git,
+    git_init_commit,
+    ids,
+    loud_ids,
+    migrate_doctor,
+    only,
+)
+
+from migrate_doctor import api
+from migrate_doctor.model import Severity
+
+ITEMS = "3a1b2c3d4e5f"  # the one revision of tests/projects/flask_cli_app
+
+
+def no_traceback(result: Result) -> Result:
+    assert "Traceback" not in result.output, result.output
+    return result
+
+
+@pytest.fixture
+def cli_app(tmp_path: Path) -> Path:
+    """tests/projects/flask_cli_app: apps whose `db` group has a `seed` command."""
+    return copy_project("flask_cli_app", tmp_path)
+
+
+def load_blog(blog: FlaskProject, monkeypatch: pytest.MonkeyPatch, **env: str) -> api.Report:
+    """The blog diagnosed in-process, from its root, with these environment variables."""
+    monkeypatch.chdir(blog.root)
+    monkeypatch.syspath_prepend(str(blog.root))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for module in [m for m in sys.modules if m == "blog" or m.startswith("blog.")]:
+        monkeypatch.delitem(sys.modules, module)
+    return api.diagnose(api.Target(app="blog"))
+
+
+# -- the app's own `flask db` commands -------------------------------------------------------
+
+@pytest.mark.parametrize("app", ["own_db", "migrate_group"])
+def test_app_db_commands_are_kept(cli_app: Path, tmp_path: Path, app: str):
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+
+    seed = no_traceback(flask("--app", app, "db", "seed", cwd=cli_app, DATABASE_URL=url))
+    assert seed.code == 0, seed.output
+    assert "seeded" in seed.stdout
+
+    listed = no_traceback(flask("--app", app, "db", "--help", cwd=cli_app, DATABASE_URL=url))
+    assert "seed" in listed.stdout and "diagnose" in listed.stdout
+
+    result = no_traceback(flask("--app", app, "db", "diagnose", "--format", "json",
+                                cwd=cli_app, DATABASE_URL=url))
+    assert result.code == 0, result.output
+    report = result.json()
+    assert report["project"]["app"] == app
+    assert report["project"]["heads"] == [ITEMS]
+    assert "database-empty" in ids(report)
+
+
+def test_app_db_group_when_the_app_cannot_load(cli_app: Path):
+    """DATABASE_URL unset: the app raises while it loads; `flask db diagnose` says why."""
+    result = no_traceback(flask("--app", "own_db", "db", "diagnose", "--format", "json",
+                                cwd=cli_app))
+    assert result.code == 1
+    report = result.json()
+    assert loud_ids(report) == ["database-url-missing"], describe(report)
+    assert report["project"]["heads"] == [ITEMS]  # the scripts are still read
+
+    seed = no_traceback(flask("--app", "own_db", "db", "seed", cwd=cli_app))
+    assert seed.code != 0  # the app's own command needs the app, as without migrate-doctor
+
+
+def test_flask_migrate_commands_still_run_through_the_app_group(cli_app: Path, tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    upgrade = no_traceback(flask("--app", "migrate_group", "db", "upgrade", cwd=cli_app,
+                                 DATABASE_URL=url))
+    assert upgrade.code == 0, upgrade.output
+    current = flask("--app", "migrate_group", "db", "current", cwd=cli_app, DATABASE_URL=url)
+    assert ITEMS in current.output
+
+
+# -- target options before and after the subcommand ------------------------------------------
+
+def test_flask_db_directory_after_the_subcommand(blog: FlaskProject, tmp_path: Path):
+    blog.url = f"sqlite:///{tmp_path / 'blog.db'}"
+    blog.upgrade()
+    blog.migrations.rename(blog.root / "db_migrations")
+
+    for args in (["diagnose", "-d", "db_migrations"], ["diagnose", "--directory=db_migrations"],
+                 ["-d", "db_migrations", "diagnose"]):
+        result = no_traceback(blog.flask("db", *args, "--format", "json"))
+        assert result.code == 0, (args, result.output)
+        assert result.json()["project"]["migrations"].endswith("db_migrations"), args
+
+
+def test_standalone_target_options_after_the_subcommand(library, blog: FlaskProject,
+                                                          tmp_path: Path):
+    library.set_url(f"sqlite:///{tmp_path / 'lib.db'}")
+    before = no_traceback(migrate_doctor("-c", "alembic.ini", "diagnose", "--format", "json",
+                                         cwd=library.root))
+    after = no_traceback(migrate_doctor("diagnose", "-c", "alembic.ini", "--format", "json",
+                                        cwd=library.root))
+    assert after.json()["project"] == before.json()["project"]
+    assert after.json()["project"]["heads"] == [LIB_ADD_ISBN]
+
+    app = no_traceback(migrate_doctor("verify", "--app", "blog", cwd=blog.root,
+                                      DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}"))
+    assert app.code == 1 and "database-empty" in app.stderr
+    plan = no_traceback(migrate_doctor("plan", "--app", "blog", "-d", "migrations", "--format",
+                                       "json", cwd=blog.root,
+                                       DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}"))
+    assert plan.json()["project"]["app"] == "blog"
+
+
+def test_standalone_reads_flaskenv_and_env(blog: FlaskProject, tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'blog.db'}"
+    (blog.root / ".flaskenv").write_text("FLASK_APP=blog\n")
+    (blog.root / ".env").write_text(f"DATABASE_URL={url}\n")
+
+    result = no_traceback(migrate_doctor("diagnose", "--format", "json", cwd=blog.root))
+
+    report = result.json()
+    assert report["project"]["kind"] == "flask" and report["project"]["app"] == "blog"
+    assert report["database"]["url"] == url
+    (target,) = [f for f in report["findings"] if f["id"] == "target-database"]
+    assert target["evidence"]["url_source"].endswith("from DATABASE_URL in .env")
+    assert target["evidence"]["dotenv_file"] == ".env"
+
+    # the shell wins over the files, as with `flask`
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    shell = no_traceback(migrate_doctor("diagnose", "--format", "json", cwd=blog.root,
+                                        DATABASE_URL=other))
+    (target,) = [f for f in shell.json()["findings"] if f["id"] == "target-database"]
+    assert shell.json()["database"]["url"] == other
+    assert target["evidence"]["url_source"].endswith("from the environment variable DATABASE_URL")
+
+    skipped = no_traceback(migrate_doctor("diagnose", "--format", "json", cwd=blog.root,
+                                          FLASK_SKIP_DOTENV="1"))
+    assert skipped.json()["project"]["kind"] == "alembic"  # no FLASK_APP without the files
+
+
+# -- where the URL came from ----------------------------------------------------------------
+
+def _set_uri(blog: FlaskProject, expression: str) -> None:
+    init = blog.package / "__init__.py"
+    init.write_text(init.read_text().replace('os.environ["DATABASE_URL"]', expression))
+
+
+def test_url_rewritten_by_the_app_still_comes_from_database_url(blog, postgres, monkeypatch):
+    name = postgres.create_database()
+    raw = postgres.url(name).replace("postgresql+psycopg://", "postgres://")
+    _set_uri(blog, 'os.environ["DATABASE_URL"].replace("postgres://", '
+                   '"postgresql+psycopg://", 1)')
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=raw)
+
+    target = only(report, "target-database")
+    assert target.evidence["variable"] == "DATABASE_URL"
+    assert "from the environment variable DATABASE_URL (rewritten" in target.evidence["url_source"]
+    assert "%2F" not in report.database.url and postgres.socket_dir in report.database.url
+
+
+def test_misspelled_variable_is_never_the_source(blog, tmp_path, monkeypatch):
+    fallback = f"sqlite:///{tmp_path / 'dev.db'}"
+    _set_uri(blog, f'os.environ.get("DATABSE_URL", {fallback!r})')
+
+    # DATABASE_URL holds the very same value: matching values would name it
+    report = load_blog(blog, monkeypatch, DATABASE_URL=fallback)
+
+    source = only(report, "target-database").evidence["url_source"]
+    assert "DATABASE_URL is set but the app never reads it" in source
+    assert "it read DATABSE_URL, which is not set; DATABASE_URL is set: a misspelled name?" in source
+    assert "from the environment variable" not in source
+
+
+def test_url_built_from_parts(blog, postgres, monkeypatch):
+    name = postgres.create_database()
+    _set_uri(blog, 'f"postgresql+psycopg://postgres@/{os.environ[\'PGDATABASE\']}'
+                   '?host={os.getenv(\'PGHOST\')}"')
+
+    report = load_blog(blog, monkeypatch, PGDATABASE=name, PGHOST=postgres.socket_dir)
+
+    source = only(report, "target-database").evidence["url_source"]
+    assert "built from the environment variables" in source
+    assert "PGDATABASE" in source and "PGHOST" in source
