@@ -63,6 +63,7 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
 
     app = loaded.value
     project.app_name = name or app.import_name
+    project.app = app
     with recording_environ() as more:
         read = run_user_code(lambda: _in_context(app, project, directory, reads + more), what)
     if read.error is not None:

@@ -21,6 +21,7 @@ class Project:
     version_dirs: list[Path] = field(default_factory=list)
     recursive: bool = False
     app_name: str | None = None
+    app: Any = field(default=None, repr=False)  # the loaded Flask app
     config_file: Path | None = None
     url: str | None = None  # secret: never shown, use masked_url
     url_source: str | None = None
