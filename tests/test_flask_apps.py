@@ -211,3 +211,58 @@ def test_url_built_from_parts(blog, postgres, monkeypatch):
     source = only(report, "target-database").evidence["url_source"]
     assert "built from the environment variables" in source
     assert "PGDATABASE" in source and "PGHOST" in source
+
+
+# -- a missing module, and the package that provides it --------------------------------------
+
+def _import_in_app(blog: FlaskProject, module: str) -> None:
+    init = blog.package / "__init__.py"
+    init.write_text(init.read_text().replace("import os\n", f"import os\nimport {module}\n"))
+
+
+@pytest.mark.parametrize("listed_in", ["requirements.txt", "pyproject.toml"])
+def test_missing_module_named_by_the_requirement_that_provides_it(blog, monkeypatch, tmp_path,
+                                                                   listed_in):
+    _import_in_app(blog, "jwt")
+    if listed_in == "requirements.txt":
+        (blog.root / "requirements.txt").write_text("Flask>=3\nPyJWT==2.8.0  # tokens\n")
+    else:
+        (blog.root / "pyproject.toml").write_text(
+            '[project]\nname = "blog"\nversion = "1"\ndependencies = ["flask", "PyJWT>=2"]\n')
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+
+    f = only(report, "app-import-error")
+    assert f.evidence["module"] == "jwt" and f.evidence["distribution"] == "PyJWT"
+    assert f"install PyJWT (listed in {listed_in}" in f.fix
+    assert "pip install jwt" not in f.fix
+
+
+def test_missing_module_not_listed_anywhere(blog, monkeypatch, tmp_path):
+    _import_in_app(blog, "jwt")
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+
+    f = only(report, "app-import-error")
+    assert "the package that provides module `jwt`" in f.fix
+    assert "pip install" not in f.fix
+
+
+def test_missing_module_of_the_project_itself(blog, monkeypatch, tmp_path):
+    _import_in_app(blog, "blog.settings_local")
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+
+    f = only(report, "app-import-error")
+    assert "`blog.settings_local` is not in the project's `blog`" in f.fix
+    assert "pip" not in f.fix
+
+
+def test_missing_submodule_of_an_installed_package(blog, monkeypatch, tmp_path):
+    _import_in_app(blog, "flask_migrate.no_such_part")
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}")
+
+    f = only(report, "app-import-error")
+    assert f.evidence["distribution"] == "Flask-Migrate"
+    assert "Flask-Migrate is installed but has no module `flask_migrate.no_such_part`" in f.fix

@@ -114,14 +114,51 @@ def _classify(exc: BaseException, what: str, secrets: set[str]) -> DoctorError:
             fix = "write postgresql:// instead of postgres://"
         return DatabaseUrlInvalid(f"the database URL is not valid{where}: {text}", fix,
                                   location=loc, evidence=evidence)
-    if isinstance(exc, ModuleNotFoundError):
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        evidence["module"] = exc.name
+        return AppImportError(f"loading the {what} failed{where}: {name}: {text}",
+                              _install_fix(exc.name, loc, evidence), location=loc,
+                              evidence=evidence)
+    if isinstance(exc, ImportError) and "greenlet" in text:
         return AppImportError(
             f"loading the {what} failed{where}: {name}: {text}",
-            f"install the missing package in the environment the command runs in "
-            f"(pip install {exc.name or '...'}), or activate the project's virtualenv",
-            location=loc, evidence=evidence)
+            "install SQLAlchemy's asyncio support in the environment the command runs in: "
+            "pip install 'sqlalchemy[asyncio]'", location=loc, evidence=evidence)
     return AppImportError(
         f"loading the {what} failed{where}: {name}: {text}",
         f"fix the error at {loc}" if loc else "run the app once (python -c 'import ...') to see the error",
         location=loc, evidence=evidence)
 
+
+
+def _install_fix(module: str, loc: Location | None, evidence: dict[str, object]) -> str:
+    """What to install for a missing module: named from the project's own requirements
+    or the installed distributions, never guessed from the module's name."""
+    from .distributions import provider_of
+
+    start = Path(loc.path).resolve().parent if loc else None
+    found = provider_of(module, start)
+    top = module.split(".", 1)[0]
+    venv = "in the environment the command runs in (or activate the project's virtualenv)"
+    if found.kind == "project":
+        evidence["project_module"] = _display(found.name or top)
+        if module == top:
+            return (f"`{top}` is the project's own code ({_display(found.name or top)}) but is "
+                    "not importable from here: run the command from the project root, or put "
+                    "that directory on the path (prepend_sys_path = . in alembic.ini, or "
+                    "PYTHONPATH)")
+        return (f"`{module}` is not in the project's `{top}` ({_display(found.name or top)}): "
+                "fix the import, or restore the module it names")
+    if found.kind == "installed":
+        evidence["distribution"] = found.name
+        return (f"{found.name} is installed but has no module `{module}`: install the version "
+                f"the project needs (pip install -U {found.name}) {venv}")
+    if found.kind == "requirement":
+        evidence["distribution"] = found.name
+        source = _display(found.source or "requirements.txt")
+        install = (f"pip install -r {source}" if source.endswith(".txt")
+                   else f"pip install {found.name}")
+        return (f"install {found.name} (listed in {source}; it provides module `{top}`) "
+                f"{venv}: {install}")
+    return (f"install the package that provides module `{top}` {venv}; its name on PyPI may "
+            "differ from the module's")
