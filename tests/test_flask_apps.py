@@ -266,3 +266,50 @@ def test_missing_submodule_of_an_installed_package(blog, monkeypatch, tmp_path):
     f = only(report, "app-import-error")
     assert f.evidence["distribution"] == "Flask-Migrate"
     assert "Flask-Migrate is installed but has no module `flask_migrate.no_such_part`" in f.fix
+
+
+# -- Flask-Migrate's errors hidden by alembic.ini's logging ----------------------------------
+
+OLD_LOGGING = ("keys = root,sqlalchemy,alembic,flask_migrate",
+               "[logger_flask_migrate]\nlevel = INFO\nhandlers =\nqualname = flask_migrate\n")
+
+
+@pytest.mark.fires("flask-migrate-errors-hidden")
+def test_flask_migrate_errors_hidden_by_an_old_alembic_ini(blog: FlaskProject, tmp_path, fired):
+    blog.url = f"sqlite:///{tmp_path / 'blog.db'}"
+    blog.upgrade()
+    ini = blog.migrations / "alembic.ini"
+    fixed = ini.read_text()
+    ini.write_text(fixed.replace(OLD_LOGGING[0], "keys = root,sqlalchemy,alembic")
+                   .replace(OLD_LOGGING[1], ""))
+    (blog.versions / f"{BLOG_CREATE_COMMENTS}_create_comments.py").unlink()
+
+    # what the user sees: exit 1 and not a word about why
+    silent = blog.flask("db", "upgrade")
+    assert silent.code == 1 and "Can't locate revision" not in silent.output
+
+    result, report = blog.diagnose_json()
+    fired(report)
+    (f,) = [f for f in report["findings"] if f["id"] == "flask-migrate-errors-hidden"]
+    assert f["severity"] == "warning"
+    assert "keys = root,sqlalchemy,alembic,flask_migrate" in f["fix"]
+    assert "[logger_flask_migrate]" in f["fix"] and "qualname = flask_migrate" in f["fix"]
+
+    # the fix, as given, brings the message back
+    ini.write_text(fixed)
+    loud = blog.flask("db", "upgrade")
+    assert loud.code == 1 and "Can't locate revision" in loud.output
+    _, report = blog.diagnose_json()
+    assert "flask-migrate-errors-hidden" not in ids(report)
+
+
+def test_flask_migrate_logging_kept_when_env_py_keeps_loggers(blog: FlaskProject, tmp_path):
+    blog.url = f"sqlite:///{tmp_path / 'blog.db'}"
+    ini, env = blog.migrations / "alembic.ini", blog.migrations / "env.py"
+    ini.write_text(ini.read_text().replace(OLD_LOGGING[0], "keys = root,sqlalchemy,alembic")
+                   .replace(OLD_LOGGING[1], ""))
+    env.write_text(env.read_text().replace("fileConfig(config.config_file_name)",
+                                           "fileConfig(config.config_file_name, "
+                                           "disable_existing_loggers=False)"))
+    _, report = blog.diagnose_json()
+    assert "flask-migrate-errors-hidden" not in ids(report)
