@@ -119,6 +119,19 @@ class DataFlow:
                 return s
         return None
 
+    def read_before(self, table: str, position: int) -> Step | None:
+        """A statement before ``position`` that reads rows of ``table``: a SELECT (rows read
+        into Python), an INSERT ... SELECT or an UPDATE ... FROM that copies them elsewhere."""
+        pattern = rf"\b(?:FROM|JOIN)\s+(?:[\w$\"]+\.)?\"?{re.escape(table)}\"?(?![\w$])"
+        for s in self.before(position):
+            if s.statement is None or s.statement.python:
+                continue
+            text = s.statement.text if s.kind == "select" else s.read_text
+            if s.kind in ("select", "insert", "update") and re.search(pattern, text,
+                                                                      re.IGNORECASE):
+                return s
+        return None
+
     def filled_after(self, table: str, column: str, position: int) -> Step | None:
         """An UPDATE of ``table`` that sets ``column`` after ``position`` (a backfill)."""
         for s in self.after(position):
