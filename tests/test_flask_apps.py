@@ -313,3 +313,42 @@ def test_flask_migrate_logging_kept_when_env_py_keeps_loggers(blog: FlaskProject
                                            "disable_existing_loggers=False)"))
     _, report = blog.diagnose_json()
     assert "flask-migrate-errors-hidden" not in ids(report)
+
+
+# -- "Can't locate revision": another branch, and stamp --purge ------------------------------
+
+def test_unknown_revision_from_a_branch_whose_history_is_missing(library, database, fired):
+    library.set_url(database.url)
+    git_init_commit(library.root)
+    git(library.root, "checkout", "-q", "-b", "feature/reviews")
+    library.revision("add reviews", rev_id="c0ffee000001")
+    library.revision("add ratings", rev_id="c0ffee000002")
+    git(library.root, "add", "--all")
+    git(library.root, "commit", "-q", "-m", "reviews and ratings")
+    library.upgrade("head")
+    git(library.root, "checkout", "-q", "main")
+
+    report = fired(library.diagnose())
+
+    f = only(report, "database-unknown-revision")
+    assert f.evidence["git"]["missing_ancestors"] == ["c0ffee000001"]
+    assert len(f.evidence["git"]["missing_on_branch"]) == 2
+    assert "its ancestors are missing here too (c0ffee000001)" in f.message
+    assert f.fix.startswith("git merge feature/reviews")
+    assert "alembic stamp --purge <that revision>" in f.fix
+
+
+def test_unknown_revision_stamp_uses_purge_under_flask(blog, monkeypatch, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    path = tmp_path / "blog.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0badc0ffee00')"))
+    engine.dispose()
+
+    report = load_blog(blog, monkeypatch, DATABASE_URL=f"sqlite:///{path}")
+
+    f = only(report, "database-unknown-revision")
+    assert "flask db stamp --purge <that revision>" in f.fix

@@ -26,6 +26,7 @@ class Context:
     db: DatabaseState | None = None
     db_error: Any = None  # the DoctorError met while connecting, if any
     selected: list[str] | None = None  # the revisions a command is about (plan)
+    drift: Any = None  # drift.DriftState: live, expected and models compared (drift)
 
     # which states a check can ask for, and whether they are there
     def has(self, need: str) -> bool:
@@ -37,6 +38,8 @@ class Context:
             return self.db is not None
         if need == "models":
             return self.project.metadata() is not None
+        if need == "drift":
+            return self.drift is not None
         raise ValueError(need)
 
     def location(self, rf: RevisionFile, line: int | None = None) -> Location:
@@ -44,6 +47,19 @@ class Context:
 
     def cmd(self, command: str) -> str:
         return self.project.cmd(command)
+
+    def stamp_purge(self, rev: str) -> str:
+        """The command that replaces every row of the version table with ``rev`` (a plain
+        stamp refuses while a row names a revision no file has). `flask db stamp --purge`
+        exists since Flask-Migrate added the option (4.0.6/4.1): asked of the installed
+        command itself; without it, the rows are deleted by hand first."""
+        if self.project.kind != "flask" or _flask_migrate_has_purge():
+            return self.cmd(f"stamp --purge {rev}")
+        vt = self.project.version_table
+        if self.project.version_table_schema:
+            vt = f"{self.project.version_table_schema}.{vt}"
+        return (f"DELETE FROM {vt}; then {self.cmd(f'stamp {rev}')} (this Flask-Migrate has no "
+                f"`stamp --purge`; Flask-Migrate >= 4.1 has it: pip install -U 'Flask-Migrate>=4.1')")
 
     @cached_property
     def unreadable(self) -> list[RevisionFile]:
@@ -68,6 +84,14 @@ class Context:
             return rev
         msg = f'"{rf.message}", ' if rf.message else ""
         return f"{rev} ({msg}{display_path(rf.path)})"
+
+
+def _flask_migrate_has_purge() -> bool:
+    try:
+        from flask_migrate.cli import stamp
+    except ImportError:
+        return False
+    return any(p.name == "purge" for p in stamp.params)
 
 
 def display_path(path: Path) -> str:
