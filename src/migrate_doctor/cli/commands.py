@@ -185,3 +185,12 @@ def rules_command(rule_id: str | None) -> None:
 
 
 COMMANDS: list[Callable[..., Any]] = [diagnose, verify, lint, plan, rules_command]
+
+
+def _replay_commands() -> None:
+    from .replay_commands import drift
+
+    COMMANDS.append(drift)
+
+
+_replay_commands()

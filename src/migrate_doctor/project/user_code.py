@@ -104,22 +104,35 @@ def run_user_code(fn: Callable[[], T], what: str) -> Outcome[T]:
 
 
 @contextlib.contextmanager
-def quiet_side_effects() -> Iterator[None]:
-    """While env.py runs only to say what it would configure: ``logging.config.fileConfig``
-    does nothing (the caller's logging stays as it was), and SQLite files open read-only,
-    so an env.py that connects even in offline mode creates no database file."""
+def no_logging_config() -> Iterator[None]:
+    """``logging.config.fileConfig`` does nothing meanwhile: env.py's template call does not
+    reconfigure (or close) the caller's logging."""
     import logging.config
-    import sqlite3
-    import sqlite3.dbapi2
 
-    saved = (logging.config.fileConfig, sqlite3.connect, sqlite3.dbapi2.connect)
-    connect = _read_only_sqlite(saved[1])
+    saved = logging.config.fileConfig
     logging.config.fileConfig = lambda *args, **kwargs: None  # type: ignore[assignment]
-    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]
     try:
         yield
     finally:
-        logging.config.fileConfig, sqlite3.connect, sqlite3.dbapi2.connect = saved  # type: ignore[assignment]
+        logging.config.fileConfig = saved  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def quiet_side_effects() -> Iterator[None]:
+    """While env.py runs only to say what it would configure: no logging reconfiguration,
+    and SQLite files open read-only, so an env.py that connects even in offline mode
+    creates no database file."""
+    import sqlite3
+    import sqlite3.dbapi2
+
+    saved = (sqlite3.connect, sqlite3.dbapi2.connect)
+    connect = _read_only_sqlite(saved[0])
+    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]
+    try:
+        with no_logging_config():
+            yield
+    finally:
+        sqlite3.connect, sqlite3.dbapi2.connect = saved  # type: ignore[assignment]
 
 
 def _read_only_sqlite(connect: Callable[..., Any]) -> Callable[..., Any]:

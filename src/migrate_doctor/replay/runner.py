@@ -1,0 +1,184 @@
+"""Run the project's own migrations, through its own env.py, into a scratch database.
+
+- A Flask-Migrate project: inside the app's context, with Flask-SQLAlchemy's engine for
+  the app swapped for the scratch engine, so an unmodified env.py (which asks the app for
+  its engine) migrates the scratch database; Flask-Migrate's own Config is used.
+- A plain Alembic project: the Config as `alembic` builds it, with ``sqlalchemy.url``
+  set to the scratch URL, ``config.attributes["connection"]`` holding a scratch
+  connection (the cookbook pattern env.py files honour), and every environment variable
+  that held the live URL pointing at the scratch one while env.py runs.
+
+Whatever env.py does, it cannot reach the live database meanwhile: every engine created
+while it runs is checked, and one for the live database is refused (``replay-failed``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DoctorError
+from ..project.loaded import Project
+from ..project.user_code import no_logging_config, run_user_code
+
+
+class ReplayFailed(DoctorError):
+    """What it finds: the project's migrations could not be run into a scratch database:
+    a revision raised (an import that fails, SQL the database refuses, code that needs the
+    app's data), or env.py tried to reach the live database while replaying.
+
+    Why it matters: the schema a revision should produce is only known by running it; the
+    same revision will fail the same way in `flask db upgrade` on a fresh database (CI, a
+    new developer, a new environment).
+
+    Fix: the message names the revision, the exception and where it points; fix that
+    revision (or install what it imports).
+    """
+
+    id = "replay-failed"
+    title = "The migrations could not be replayed"
+
+
+class _LiveRefused(Exception):
+    pass
+
+
+@dataclass
+class Replayed:
+    """What a replay did: the revisions now applied in the scratch database."""
+
+    heads: tuple[str, ...]
+    output: str = ""
+
+
+def _same_database(a: Any, b: Any) -> bool:
+    return (a.get_backend_name(), a.host, a.port, a.database) == \
+        (b.get_backend_name(), b.host, b.port, b.database)
+
+
+@contextlib.contextmanager
+def _guard_engines(live_url: str | None) -> Iterator[None]:
+    """While env.py runs, no engine may be created for the live database."""
+    import sqlalchemy
+    import sqlalchemy.engine
+    from sqlalchemy.engine import create as create_module
+    from sqlalchemy.engine import make_url
+
+    if not live_url:
+        yield
+        return
+    live = make_url(live_url)
+    original = create_module.create_engine
+
+    def guarded(url: Any, *args: Any, **kwargs: Any) -> Any:
+        if _same_database(make_url(url), live):
+            raise _LiveRefused("env.py tried to connect to the live database while replaying")
+        return original(url, *args, **kwargs)
+
+    targets = [(sqlalchemy, "create_engine"), (sqlalchemy.engine, "create_engine"),
+               (create_module, "create_engine")]
+    saved = [(mod, name, getattr(mod, name)) for mod, name in targets]
+    for mod, name in targets:
+        setattr(mod, name, guarded)
+    try:
+        yield
+    finally:
+        for mod, name, value in saved:
+            setattr(mod, name, value)
+
+
+@contextlib.contextmanager
+def _environment_pointing_at(live_url: str | None, scratch_url: str) -> Iterator[None]:
+    """Environment variables holding the live URL hold the scratch URL meanwhile."""
+    changed = {k: v for k, v in os.environ.items() if live_url and v == live_url}
+    for key in changed:
+        os.environ[key] = scratch_url
+    try:
+        yield
+    finally:
+        for key, value in changed.items():
+            os.environ[key] = value
+
+
+def upgrade(project: Project, scratch_url: str, revision: str = "heads") -> Replayed:
+    """Upgrade the scratch database to ``revision`` with the project's env.py."""
+    from alembic import command
+
+    from ..project.exceptions import classify
+
+    def run() -> tuple[str, ...]:
+        with _guard_engines(project.url), _environment_pointing_at(project.url, scratch_url), \
+                no_logging_config():
+            if project.kind == "flask" and project.app is not None:
+                return _upgrade_flask(project, scratch_url, revision)
+            return _upgrade_alembic(project, scratch_url, revision, command)
+
+    outcome = run_user_code(run, "the migrations")
+    if outcome.error is not None:
+        exc = outcome.error
+        if isinstance(exc, DoctorError):
+            raise exc
+        error = classify(exc, "migrations", project.secrets, outcome.output)
+        raise ReplayFailed(error.message.replace("loading the migrations failed",
+                                                 "replaying the migrations failed"),
+                           error.fix, location=error.location,
+                           evidence={**error.evidence, "revision": revision}) from None
+    return Replayed(outcome.value or (), outcome.output)
+
+
+def _current(conn: Any, project: Project) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(conn, opts={
+        "version_table": project.version_table,
+        "version_table_schema": project.version_table_schema})
+    return tuple(context.get_current_heads())
+
+
+def _upgrade_alembic(project: Project, scratch_url: str, revision: str, command: Any) -> tuple[str, ...]:
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    assert project.config_file is not None
+    cfg = Config(str(project.config_file))
+    if project.migrations_dir is not None:
+        cfg.set_main_option("script_location", str(project.migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", scratch_url.replace("%", "%%"))
+    engine = create_engine(scratch_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            conn.commit()
+            return _current(conn, project)
+    finally:
+        engine.dispose()
+
+
+def _upgrade_flask(project: Project, scratch_url: str, revision: str) -> tuple[str, ...]:
+    from alembic import command
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    app = project.app
+    migrate = app.extensions["migrate"]
+    db = migrate.db
+    engine = create_engine(scratch_url, poolclass=NullPool)
+    with app.app_context():
+        engines = db.engines  # Flask-SQLAlchemy 3: this app's engines, by bind key
+        saved = dict(engines)
+        engines[None] = engine  # type: ignore[index]
+        try:
+            directory = str(project.migrations_dir) if project.migrations_dir else None
+            cfg = migrate.migrate.get_config(directory)
+            command.upgrade(cfg, revision)
+            with engine.connect() as conn:
+                return _current(conn, project)
+        finally:
+            engines.clear()  # type: ignore[attr-defined]
+            engines.update(saved)  # type: ignore[attr-defined]
+            engine.dispose()
