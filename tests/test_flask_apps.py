@@ -21,6 +21,8 @@ from _support import (
     BLOG_CREATE_COMMENTS,
     BLOG_CREATE_POSTS,
     LIB_ADD_ISBN,
+    LIB_CREATE_AUTHORS,
+    LIB_CREATE_BOOKS,
     PROJECTS,
     FlaskProject,
     Result,
@@ -352,3 +354,66 @@ def test_unknown_revision_stamp_uses_purge_under_flask(blog, monkeypatch, tmp_pa
 
     f = only(report, "database-unknown-revision")
     assert "flask db stamp --purge <that revision>" in f.fix
+
+
+# -- a role without the rights to migrate (PostgreSQL) ----------------------------------------
+
+def _limited_role(postgres, database: str) -> tuple[str, str]:
+    """A login role that may read everything in the database and write nothing."""
+    import uuid
+
+    role, password = f"md_ro_{uuid.uuid4().hex[:8]}", "limited-pw-1"
+    postgres.add_password_role(role, password)
+    postgres.admin(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
+    postgres.admin(f"GRANT USAGE ON SCHEMA public TO {role}",
+                   f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+                   f"REVOKE CREATE ON SCHEMA public FROM PUBLIC", database=database)
+    return role, postgres.url(database, role, password)
+
+
+@pytest.mark.fires("role-cannot-migrate")
+def test_role_cannot_migrate_on_postgresql(library, postgres, fired):
+    from sqlalchemy.exc import ProgrammingError
+
+    name = postgres.create_database()
+    library.set_url(postgres.url(name))
+    library.upgrade(LIB_CREATE_AUTHORS)
+    role, url = _limited_role(postgres, name)
+
+    report = fired(library.diagnose(url=url))
+
+    f = only(report, "role-cannot-migrate")
+    assert f.severity is Severity.ERROR
+    assert f.evidence["role"] == role and f.evidence["create_on_schema"] is False
+    assert f.evidence["version_table_writable"] is False
+    assert f.evidence["no_references"] == ["authors"]  # books' foreign key points to it
+    assert f"GRANT CREATE ON SCHEMA public TO {role};" in f.fix
+    assert f"GRANT INSERT, UPDATE, DELETE ON alembic_version TO {role};" in f.fix
+    library.set_url(url)
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        library.upgrade(LIB_CREATE_BOOKS)  # the claim is true: upgrade fails
+
+    # the grants of the fix, run by the owner, are enough
+    postgres.admin(*[line for line in f.fix.splitlines() if line.startswith("GRANT")],
+                   database=name)
+    assert "role-cannot-migrate" not in ids(library.diagnose(url=url))
+    library.upgrade(LIB_CREATE_BOOKS)
+
+    # books is now the role's; authors is still postgres's
+    rev = library.revision("authors bio", rev_id="b10b10b10b10")
+    rev.write_text(rev.read_text().replace(
+        '"""Upgrade schema."""\n    pass',
+        "op.add_column('authors', sa.Column('bio', sa.Text()))", 1))
+    report = library.diagnose(url=url)
+    f = only(report, "role-cannot-migrate")
+    assert f.evidence["not_owned"] == {"authors": "postgres"}
+    assert "it does not own authors (owner: postgres), which b10b10b10b10 alters" in f.message
+    assert f"ALTER TABLE authors OWNER TO {role};" in f.fix
+    assert "as the role that owns the tables (postgres)" in f.fix
+
+
+def test_role_cannot_migrate_quiet_for_the_owner(library, postgres):
+    name = postgres.create_database()
+    library.set_url(postgres.url(name))
+    library.upgrade(LIB_CREATE_AUTHORS)
+    assert "role-cannot-migrate" not in ids(library.diagnose())
