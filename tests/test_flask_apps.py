@@ -417,3 +417,30 @@ def test_role_cannot_migrate_quiet_for_the_owner(library, postgres):
     library.set_url(postgres.url(name))
     library.upgrade(LIB_CREATE_AUTHORS)
     assert "role-cannot-migrate" not in ids(library.diagnose())
+
+
+# -- script-not-in-git: staged files, and env.py / alembic.ini / script.py.mako ---------------
+
+@pytest.mark.fires("script-not-in-git")
+def test_staged_revision_and_untracked_env_py(library, fired):
+    library.set_url(f"sqlite:///{library.root / 'lib.db'}")
+    git(library.root, "init", "-q")
+    git(library.root, "add", "alembic.ini", "models.py", "migrations/versions")
+    git(library.root, "commit", "-q", "-m", "revisions, but not env.py")
+    staged = library.revision("add reviews", rev_id="5ba9ed000001")
+    git(library.root, "add", str(staged))
+
+    report = fired(library.diagnose())
+
+    by_state = {(f.evidence.get("file") or f.evidence.get("revision")): f.evidence["state"]
+                for f in report.findings if f.id == "script-not-in-git"}
+    assert by_state == {"5ba9ed000001": "staged but not committed",
+                        "migrations/env.py": "untracked",
+                        "migrations/script.py.mako": "untracked"}, describe(report)
+    f = next(f for f in report.findings if f.id == "script-not-in-git"
+             and f.evidence.get("revision") == "5ba9ed000001")
+    assert f.fix.startswith("git commit migrations/versions/5ba9ed000001_add_reviews.py")
+
+    git(library.root, "add", "--all")
+    git(library.root, "commit", "-q", "-m", "the rest")
+    assert "script-not-in-git" not in ids(library.diagnose())
