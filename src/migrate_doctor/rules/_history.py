@@ -38,9 +38,10 @@ class Table:
     revision: str
     columns: dict[str, Column] = field(default_factory=dict)
     enums: set[str] = field(default_factory=set)
+    charset: str | None = None  # MySQL: mysql_charset / mysql_default_charset of create_table
 
     def copy(self) -> Table:
-        return Table(self.name, self.revision, dict(self.columns), set(self.enums))
+        return Table(self.name, self.revision, dict(self.columns), set(self.enums), self.charset)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,17 @@ class ForeignKey:
     ondelete: str | None
     name: str | None
     revision: str
+    columns: tuple[str, ...] = ()  # the referencing columns, where known
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    """A value added to a PostgreSQL enum type by ``ALTER TYPE ... ADD VALUE``."""
+
+    type: str
+    value: str
+    revision: str
+    in_autocommit: bool  # inside autocommit_block(): committed at once
 
 
 @dataclass
@@ -72,11 +84,14 @@ class History:
     not_null_names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # revision id -> its Create Date (YYYY-MM-DD), for every file of the history
     dates: dict[str, str] = field(default_factory=dict)
+    # (enum type, value) -> the ALTER TYPE ... ADD VALUE that added it
+    enum_values: dict[tuple[str, str], EnumValue] = field(default_factory=dict)
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
                        list(self.foreign_keys), set(self.enum_types),
-                       {k: set(v) for k, v in self.not_null_names.items()}, self.dates)
+                       {k: set(v) for k, v in self.not_null_names.items()}, self.dates,
+                       dict(self.enum_values))
 
     # -- questions ------------------------------------------------------------
     def table(self, name: str | None) -> Table | None:
@@ -114,7 +129,8 @@ class History:
             self.enum_types.add(key(enum))
         for referent, ondelete in foreign_keys(column):
             self.foreign_keys.append(
-                ForeignKey(key(table), key(referent), ondelete, None, revision))
+                ForeignKey(key(table), key(referent), ondelete, None, revision,
+                           (name,) if name else ()))
 
     def _add_constraint(self, name: Any, table: str, kind: str, validated: bool, revision: str,
                         not_null: str | None = None) -> None:
@@ -132,7 +148,10 @@ class History:
 
     def _create_table(self, op: Operation, table: str, revision: str, resolve: Resolve) -> None:
         self._drop_table(table)
-        self.tables[key(table)] = Table(table, revision)
+        charset = op.kwargs.get("mysql_charset", op.kwargs.get("mysql_default_charset",
+                                                                op.kwargs.get("mariadb_charset")))
+        self.tables[key(table)] = Table(table, revision,
+                                        charset=charset if isinstance(charset, str) else None)
         for arg in op.args[1:]:
             arg = resolve(arg)
             if is_call(arg, "Column"):
@@ -141,12 +160,14 @@ class History:
                 target = arg.arg(1, "refcolumns")
                 first = target[0] if isinstance(target, tuple) and target else None
                 ondelete = arg.kwargs.get("ondelete")
+                local = arg.arg(0, "columns")
                 if isinstance(first, str):
                     self.foreign_keys.append(ForeignKey(
                         key(table), key(first.rsplit(".", 2)[-2] if "." in first else first),
                         ondelete if isinstance(ondelete, str) else None,
                         name_of(arg.kwargs.get("name")),
-                        revision))
+                        revision, tuple(c for c in local if isinstance(c, str))
+                        if isinstance(local, tuple) else ()))
             elif is_call(arg, "CheckConstraint"):
                 condition = arg.arg(0, "sqltext")
                 not_null = not_null_column(condition) if isinstance(condition, str) else None
@@ -160,6 +181,7 @@ class History:
         if name == "execute":
             for statement in statements:
                 self.apply_sql(statement, revision)
+                self._enum_value(statement, revision, op.in_autocommit)
             return
         if table is None:
             return
@@ -216,10 +238,21 @@ class History:
                              not_null)
         if kind == "foreignkey":
             referent, ondelete = op.get("referent_table"), op.kwargs.get("ondelete")
+            local = op.get("local_cols")
             if isinstance(referent, str):
                 self.foreign_keys.append(ForeignKey(
                     key(table), key(referent), ondelete if isinstance(ondelete, str) else None,
-                    name_of(op.get("constraint_name")), revision))
+                    name_of(op.get("constraint_name")), revision,
+                    tuple(c for c in local if isinstance(c, str))
+                    if isinstance(local, tuple) else ()))
+
+    def _enum_value(self, s: Statement, revision: str, in_autocommit: bool) -> None:
+        enum = s.enum_value_added()
+        m = s.find(r"\bADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'")
+        if enum and m:
+            value = m.group(1).replace("''", "'")
+            self.enum_values[(key(enum), value)] = EnumValue(key(enum), value, revision,
+                                                             in_autocommit)
 
     def apply_sql(self, s: Statement, revision: str) -> None:
         if s.kind == "create_table" and s.table:
