@@ -147,6 +147,9 @@ class Database:
             if self.path is not None and not self.path.exists():
                 return set()
             rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        elif self.dialect == "mysql":
+            rows = self.query("SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = DATABASE()")
         else:
             rows = self.query("SELECT table_name FROM information_schema.tables "
                               "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")
@@ -164,9 +167,11 @@ class Database:
             assert self.path is not None
             files = sorted(self.path.parent.iterdir())
             return [(p.name, p.read_bytes(), p.stat().st_mtime_ns) for p in files]
+        where = ("table_schema = DATABASE()" if self.dialect == "mysql" else
+                 "table_schema NOT IN ('pg_catalog', 'information_schema')")
         columns = self.query(
             "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3")
+            f"WHERE {where} ORDER BY 1, 2, 3")
         return columns, self.version_rows()
 
 
@@ -269,3 +274,105 @@ def fired(request: pytest.FixtureRequest) -> Iterator[Fired]:
     if missing:
         pytest.fail(f"marked fires({', '.join(sorted(missing))}) but no report given to "
                     f"`fired` had it (seen: {', '.join(sorted(recorder.seen))})")
+
+
+# -- MariaDB (issue 8): a throwaway server from Debian's mariadbd ---------------------------
+
+class MariaDB:
+    """A mariadbd started for the session on a unix socket (no network)."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.socket = base / "mysqld.sock"
+
+    def url(self, database: str) -> str:
+        return f"mysql+pymysql://root@localhost/{database}?unix_socket={self.socket}"
+
+    def admin(self, *statements: str, database: str | None = None) -> list[tuple[Any, ...]]:
+        import pymysql
+
+        rows: list[tuple[Any, ...]] = []
+        conn = pymysql.connect(unix_socket=str(self.socket), user="root", database=database,
+                               autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+                    rows.extend(cur.fetchall())
+        finally:
+            conn.close()
+        return rows
+
+    def create_database(self) -> str:
+        name = f"md_{uuid.uuid4().hex[:12]}"
+        self.admin(f"CREATE DATABASE `{name}`")
+        return name
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDB]:
+    """Skips, saying why, where mariadbd is not installed (.ci/run installs it)."""
+    import signal
+    import subprocess
+    import time
+
+    server = shutil.which("mariadbd") or (
+        "/usr/sbin/mariadbd" if Path("/usr/sbin/mariadbd").exists() else None)
+    install = shutil.which("mariadb-install-db") or (
+        "/usr/bin/mariadb-install-db" if Path("/usr/bin/mariadb-install-db").exists() else None)
+    if not server or not install:
+        pytest.skip("MariaDB is not installed (apt-get install mariadb-server; .ci/run does)")
+    base = Path(tempfile.mkdtemp(prefix="migrate-doctor-mariadb-"))
+    user = ["--user=root"] if os.getuid() == 0 else []
+    subprocess.run([install, "--no-defaults", f"--datadir={base / 'data'}",
+                    "--auth-root-authentication-method=normal", "--skip-test-db", *user],
+                   check=True, capture_output=True, timeout=120)
+    proc = subprocess.Popen([server, "--no-defaults", f"--datadir={base / 'data'}",
+                             f"--socket={base / 'mysqld.sock'}", "--skip-networking",
+                             f"--pid-file={base / 'mysqld.pid'}",
+                             f"--log-error={base / 'error.log'}", *user],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = MariaDB(base)
+    try:
+        for _ in range(300):
+            if db.socket.exists():
+                try:
+                    db.admin("SELECT 1")
+                    break
+                except Exception:  # noqa: BLE001 - still starting
+                    pass
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"mariadbd did not start: {(base / 'error.log').read_text()[-2000:]}")
+        yield db
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+REPLAY_DIALECTS = ["sqlite", "postgresql", "mariadb"]
+
+
+@pytest.fixture(params=REPLAY_DIALECTS)
+def replay_database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """A fresh database on SQLite, PostgreSQL and MariaDB (the replay tests)."""
+    if request.param != "mariadb":
+        return _fresh(request, tmp_path)
+    server: MariaDB = request.getfixturevalue("mariadb")
+    name = server.create_database()
+    return Database("mysql", server.url(name), name=name)
+
+
+def _fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        folder = tmp_path / "sqlite"
+        folder.mkdir()
+        path = folder / "app.db"
+        return Database("sqlite", f"sqlite:///{path}", path=path)
+    pg: Postgres = request.getfixturevalue("postgres")
+    name = pg.create_database()
+    return Database("postgresql", pg.url(name), postgres=pg, name=name)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .database.schema import Difference, differences, snapshot
+from .errors import DoctorError
 from .model import Report
 from .project.loaded import Project
 from .states import Context, Target, base_report, load_project, read_states, redacted, run_checks
@@ -58,7 +59,11 @@ def drift(target: Target | None = None, *, scratch_url: str | None = None,
     if unknown:
         run_checks(ctx, report, ("database-unknown-revision",))
         return redacted(report, project.secrets)
-    ctx.drift = compute(ctx, scratch_url)
+    try:
+        ctx.drift = compute(ctx, scratch_url)
+    except DoctorError as exc:  # replay-failed, scratch-unavailable
+        report.add(exc.to_finding())
+        return redacted(report, project.secrets)
     report.extra["drift"] = {"scratch": ctx.drift.scratch, "replayed": ctx.drift.replayed,
                              "differences": len(ctx.drift.live_vs_expected)
                              + len(ctx.drift.model_diffs)}
