@@ -37,7 +37,17 @@ PARAMS = [pytest.param(rule_id, case, id=f"{rule_id}::{case['name']}")
           for rule_id, rule_cases in sorted(CASES.items()) for case in rule_cases]
 
 
-def lint_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[Finding], RevisionFile]:
+def selection(rule_id: str | None) -> set[str] | None:
+    """The rules that run for a case of ``rule_id``: the default ones, and the rule itself
+    when it is opt-in (``default=False``)."""
+    entry = RULES.get(rule_id) if rule_id else None
+    if entry is None or entry.options.get("default", True):
+        return None
+    return {e.id for e in RULES.all() if e.options.get("default", True)} | {rule_id}
+
+
+def lint_case(case: dict[str, Any], tmp_path: Path,
+              rule_id: str | None = None) -> tuple[list[Finding], RevisionFile]:
     versions = tmp_path / "versions"
     versions.mkdir()
     files = []
@@ -51,13 +61,13 @@ def lint_case(case: dict[str, Any], tmp_path: Path) -> tuple[list[Finding], Revi
     findings = run_rules(files, report_on={last.revision},
                          dialect=case.get("dialect", "postgresql"),
                          server_version=case.get("server_version", (16,)),
-                         env_source=case.get("env", ""))
+                         env_source=case.get("env", ""), select=selection(rule_id))
     return findings, last
 
 
 @pytest.mark.parametrize(("rule_id", "case"), PARAMS)
 def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
-    findings, last = lint_case(case, tmp_path)
+    findings, last = lint_case(case, tmp_path, rule_id)
     fired = [f for f in findings if f.id == rule_id]
     computed = sorted({f.id for f in findings})
     assert bool(fired) is case["fires"], (

@@ -4,7 +4,10 @@ What it finds:
     An UPDATE or DELETE in upgrade() (SQL in `op.execute` / `conn.execute(sa.text(...))`,
     or `sa.update(...)` / `table.update()` expressions) on a table this revision did not
     create, that is not batched: no LIMIT and no bound parameters (`:start`, `:stop`), not
-    inside a Python loop, and not inside `op.get_context().autocommit_block()`.
+    inside a Python loop over rows or batches, and not inside
+    `op.get_context().autocommit_block()`. A WHERE that picks rows by literal keys
+    (`id = 3`, `id IN (1, 2)`) and a statement that only runs offline (under
+    `if context.is_offline_mode():`) are not reported.
 
 Why it matters:
     One statement changes every matching row in one transaction: each row stays locked
@@ -16,13 +19,24 @@ Example:
     op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
 
 Use instead:
-    with op.get_context().autocommit_block():
-        conn = op.get_bind()
-        while conn.execute(sa.text(
-            "UPDATE users SET phone = '' WHERE id IN "
-            "(SELECT id FROM users WHERE phone IS NULL LIMIT 5000)"
-        )).rowcount:
-            pass
+    Run it in batches along the table's key, each committed on its own (every row is
+    done once, so the loop ends whatever the statement computes), and keep the single
+    statement for `--sql`:
+    if context.is_offline_mode():
+        op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
+    else:
+        with op.get_context().autocommit_block():
+            conn = op.get_bind()
+            users = sa.table("users", sa.column("id"))
+            lo = conn.execute(sa.select(sa.func.min(users.c.id))).scalar()
+            while lo is not None:
+                keys = (sa.select(users.c.id.label("k")).where(users.c.id >= lo)
+                        .order_by(users.c.id).limit(5000).subquery())
+                hi = conn.execute(sa.select(sa.func.max(keys.c.k))).scalar()
+                conn.execute(sa.text("UPDATE users SET phone = '' WHERE (phone IS NULL) "
+                                     "AND users.id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi})
+                lo = conn.execute(sa.select(sa.func.min(users.c.id))
+                                  .where(users.c.id > hi)).scalar()
     or run the backfill as a script after the deploy, outside the migration.
 """
 
@@ -32,18 +46,18 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._data import batch_loop, data_statements
+from ._data import batch_loop, data_statements, is_key_lookup
 
 
 @rule("unbatched-data-migration", Severity.WARNING,
       "Whole-table UPDATE or DELETE inside the migration's transaction")
 def run(ctx: RuleContext) -> Iterator[Hit]:
     for op, s, table in data_statements(ctx):
-        if s.batched or op.in_autocommit or ctx.in_loop(op):
+        if s.batched or op.in_autocommit or ctx.in_loop(op) or is_key_lookup(s):
             continue
         verb = s.kind.upper()
         scope = "every row of" if not s.has_where else "every matching row of"
         yield ctx.hit(
             f"{verb} changes {scope} {table} in one statement inside the migration's "
             f"transaction: those rows stay locked until the migration commits, and writes to "
-            f"{table} wait", batch_loop(ctx, s, table), op, table=table, sql=s.text)
+            f"{table} wait", batch_loop(ctx, op, s, table), op, table=table, sql=s.text)

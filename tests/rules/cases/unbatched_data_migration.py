@@ -1,8 +1,19 @@
 from . import USERS, revision
 
+GROUPS = revision("a1", None, '''
+    op.create_table("group", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("name", sa.String(100), nullable=True),
+                    sa.Column("type", sa.String(20), nullable=True),
+                    schema="public")
+    op.create_table("member", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("group_id", sa.Integer(), nullable=True),
+                    sa.Column("group_name", sa.String(100), nullable=True))
+''', 'op.drop_table("member")\nop.drop_table("group", schema="public")')
+
 CASES = [
     dict(name="backfill of a whole table in one statement", fires=True,
-         names=["users", "phone", "LIMIT 5000"],
+         names=["users", "phone", "BETWEEN :lo AND :hi", "is_offline_mode"],
+         fix_quiet=["offline-incompatible", "update-or-delete-without-where"],
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
          ''')]),
@@ -11,11 +22,34 @@ CASES = [
              conn = op.get_bind()
              conn.execute(sa.text("DELETE FROM users WHERE email LIKE '%@test.invalid'"))
          ''')]),
-    dict(name="a SQLAlchemy update() expression", fires=True, names=["users"],
+    dict(name="a SQLAlchemy update() expression", fires=True,
+         names=["users", "users.update().values(name=\"\")"],
          revisions=[USERS, revision("b2", "a1", '''
              users = sa.table("users", sa.column("name", sa.String))
              op.execute(users.update().values(name=""))
          ''')]),
+    dict(name="a WHERE that stays true after the update: the loop still ends", fires=True,
+         names=["users", "name = 'declined'"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET name = 'declined' WHERE phone IS NOT NULL")
+         ''')]),
+    dict(name="a value computed from itself (not idempotent): each row once", fires=True,
+         names=["users", "phone || '0'"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET phone = phone || '0' WHERE phone IS NOT NULL")
+         ''')]),
+    dict(name="UPDATE ... FROM another table, a reserved and schema-qualified table",
+         fires=True, names=['public."group"', "member", 'm.id BETWEEN'],
+         revisions=[GROUPS, revision("b2", "a1", '''
+             op.execute('UPDATE member AS m SET group_name = g.name FROM public."group" g '
+                        'WHERE g.id = m.group_id')
+         ''')]),
+    dict(name="a reserved table name in a schema", fires=True,
+         names=['"group"', "schema=\"public\""],
+         revisions=[GROUPS, revision("b2", "a1", '''
+             op.execute('UPDATE public."group" SET type = \\'team\\' WHERE type IS NULL')
+         ''')]),
+    # -- not reported -------------------------------------------------------------------
     dict(name="batched with LIMIT in a subquery", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("UPDATE users SET phone = '' WHERE id IN "
@@ -39,4 +73,14 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("INSERT INTO users (email) VALUES ('admin@example.com')")
          ''')]),
+    dict(name="rows picked by their keys", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("DELETE FROM users WHERE id IN (1, 2, 3)")
+             op.execute("UPDATE users SET name = 'root' WHERE id = 1")
+         ''')]),
+    dict(name="the single statement written for --sql only", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             if context.is_offline_mode():
+                 op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
+         ''', header="from alembic import context")]),
 ]
