@@ -33,7 +33,7 @@ NEW_SOURCE = f'''"""drop orders.status, add orders.channel
 
 Revision ID: {NEW_REV}
 Revises: {OLD_HEAD}
-Create Date: 2026-11-22 10:00:00.000000
+Create Date: 2027-02-22 10:00:00.000000
 
 """
 from alembic import op
