@@ -34,6 +34,7 @@ table (rule id, severity, count, findings per 100 revisions) and the total time.
     --diagnose   also run diagnose's script-only checks (no database, no models) and report
                  their counts and crashes.
     --no-cache   set MIGRATE_DOCTOR_NO_CACHE=1 (cold: every file is parsed again).
+    --opt-in     also run the opt-in rules (``default=False``), as if each were selected.
 
 Imports nothing outside the standard library and migrate_doctor. Figures only: the exit
 status is 0 whatever is found (2 for bad usage).
@@ -196,13 +197,14 @@ def make_project(h: History, dialect: str | None) -> Any:
                    version_dirs=list(h.version_dirs), recursive=h.recursive)
 
 
-def run_history(h: History, dialect: str | None, diagnose: bool) -> Result:
+def run_history(h: History, dialect: str | None, diagnose: bool,
+                select: set[str] | None = None) -> Result:
     from migrate_doctor.lint import lint
 
     result = Result(h)
     start = time.perf_counter()
     try:
-        report = lint(project=make_project(h, dialect), dialect=dialect)
+        report = lint(project=make_project(h, dialect), dialect=dialect, select=select)
         result.revisions = report.project.revisions if report.project else 0
         for f in report.findings:
             loc = f.location
@@ -280,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--diagnose", action="store_true", help="also run the script-only checks")
     ap.add_argument("--no-cache", action="store_true", help="parse every file again")
     ap.add_argument("--quiet", action="store_true", help="per history, only the summary line")
+    ap.add_argument("--opt-in", action="store_true", help="also run the opt-in rules")
     args = ap.parse_args(argv)
     if args.no_cache:
         os.environ["MIGRATE_DOCTOR_NO_CACHE"] = "1"
@@ -301,9 +304,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"migrate-doctor lint over {len(histories)} histories, dialect {dialect or '(none)'}")
     start = time.perf_counter()
+    select = None
+    if args.opt_in:
+        from migrate_doctor.rules import RULES
+
+        select = {e.id for e in RULES.all()}
     results = []
     for h in histories:
-        r = run_history(h, dialect, args.diagnose)
+        r = run_history(h, dialect, args.diagnose, select)
         print_history(r, args.quiet)
         results.append(r)
     seconds = time.perf_counter() - start
