@@ -203,3 +203,68 @@ def test_sigterm_drops_the_scratch(postgres):
             break
         time.sleep(0.1)
     assert not postgres.admin(f"SELECT 1 FROM pg_database WHERE datname = '{scratch}'")
+
+
+# -- diagnose answers with the revision the schema is ---------------------------------------------
+
+@pytest.mark.fires("database-unknown-revision")
+def test_ghost_revision_is_named_and_the_proven_stamp_works(library: AlembicProject,
+                                                            database: Database, fired):
+    _importable(library)
+    library.set_url(database.url)
+    library.upgrade(LIB_CREATE_BOOKS)
+    database.execute("UPDATE alembic_version SET version_num = 'a1b2c3d4e5f6'")
+    report = fired(api.diagnose(library.target()))
+    f = next(f for f in report.findings if f.id == "database-unknown-revision")
+    assert f.evidence["schema_match"] == LIB_CREATE_BOOKS and f.evidence["exact"] is True
+    assert "exactly revision 5c8d0e7a9b21" in f.message and "replayed" in f.message
+    stamp = (f.fix or "").splitlines()[0].split("  (")[0]
+    assert stamp == f"alembic stamp --purge {LIB_CREATE_BOOKS}", f.fix
+    library.stamp(LIB_CREATE_BOOKS, purge=True)  # what the fix says
+    after = api.diagnose(library.target())
+    assert "database-unknown-revision" not in ids(after)
+    assert "database-behind" in ids(after)
+    library.upgrade("head")  # and the rest applies on top
+    assert database.version_rows() == ["a93e4b6c7d80"]
+
+
+@pytest.mark.fires("database-not-versioned")
+def test_unversioned_database_is_matched_to_its_revision(library: AlembicProject,
+                                                        database: Database, fired):
+    _importable(library)
+    library.set_url(database.url)
+    library.upgrade(LIB_CREATE_BOOKS)
+    database.execute("DROP TABLE alembic_version")
+    f = next(f for f in fired(api.diagnose(library.target())).findings
+             if f.id == "database-not-versioned")
+    assert f.evidence["schema_match"] == LIB_CREATE_BOOKS and f.evidence["exact"]
+    assert (f.fix or "").startswith(f"alembic stamp {LIB_CREATE_BOOKS}")
+
+
+HALF = '''
+op.add_column("books", sa.Column("shelf", sa.String(20), nullable=True))
+op.create_index("ix_books_nope", "books", ["no_such_column"])
+'''
+
+
+@pytest.mark.fires("half-applied-revision")
+def test_half_applied_revision_on_mariadb(library: AlembicProject, mariadb, fired):
+    _importable(library)
+    url = mariadb.url(mariadb.create_database())
+    library.set_url(url)
+    library.upgrade("head")
+    new = library.revision("shelf and a broken index", rev_id="5e1f0000abcd")
+    text = new.read_text()
+    body = 'def upgrade() -> None:\n    """Upgrade schema."""\n    pass'
+    assert body in text
+    new.write_text(text.replace(body, "def upgrade() -> None:\n"
+                                + textwrap.indent(HALF.strip(), "    ")))
+    with pytest.raises(Exception):
+        library.upgrade("head")  # the second step fails; MariaDB keeps the first
+    report = fired(api.diagnose(library.target()))
+    (f,) = [f for f in report.findings if f.id == "half-applied-revision"]
+    assert f.evidence["revision"] == "5e1f0000abcd"
+    assert f.evidence["present"] == ["add column books.shelf"]
+    (missing,) = f.evidence["missing"]
+    assert "after the statement that fails" in missing and "no_such_column" in missing
+    assert "do not upgrade" in (f.fix or "")

@@ -27,6 +27,8 @@ class Context:
     db_error: Any = None  # the DoctorError met while connecting, if any
     selected: list[str] | None = None  # the revisions a command is about (plan)
     drift: Any = None  # drift.DriftState: live, expected and models compared (drift)
+    replay_allowed: bool = False  # diagnose may replay to answer a question (never verify)
+    replay_error: Any = None  # the DoctorError met while replaying, if any
 
     # which states a check can ask for, and whether they are there
     def has(self, need: str) -> bool:
@@ -41,6 +43,45 @@ class Context:
         if need == "drift":
             return self.drift is not None
         raise ValueError(need)
+
+    @cached_property
+    def schema_match(self) -> Any:
+        """Which known revision the live schema is (replay.match.SchemaMatch), or None
+        when replaying is not allowed here or cannot be done."""
+        if not self.replay_allowed:
+            return None
+        from ..errors import DoctorError
+        from ..replay.match import match_schema
+
+        try:
+            return match_schema(self)
+        except DoctorError as exc:
+            self.replay_error = exc
+            return None
+
+    def matched(self, stamp: Any) -> tuple[str, str | None, dict[str, Any]]:
+        """What a replay says the live schema is: a sentence for the message, the stamp
+        command it proves right (``stamp(rev)`` builds it; None when nothing matches
+        exactly) and the evidence."""
+        match = self.schema_match
+        if match is None and self.replay_error is not None:
+            error = self.replay_error
+            where = f" at {error.location}" if error.location else ""
+            return (f"; which revision this schema is could not be worked out: the history "
+                    f"does not replay here ({error.message.split(': ', 1)[-1]}{where})", None,
+                    {"replay_error": error.message})
+        if match is None:
+            return "", None, {}
+        evidence = {"schema_match": match.revision, "exact": match.exact,
+                    "replayed": match.replayed,
+                    "differences": [str(d) for d in match.differences[:20]]}
+        if match.exact:
+            return (f"; the live schema is exactly revision {self.describe(match.revision)} "
+                    f"{match.said()}", stamp(match.revision), evidence)
+        shown = "; ".join(str(d) for d in match.differences[:5])
+        return (f"; no revision's schema equals the live one: the closest is "
+                f"{self.describe(match.revision)}, {len(match.differences)} difference(s) "
+                f"away ({shown}) {match.said()}", None, evidence)
 
     def location(self, rf: RevisionFile, line: int | None = None) -> Location:
         return Location(display_path(rf.path), line)

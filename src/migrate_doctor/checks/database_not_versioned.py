@@ -33,7 +33,7 @@ def run(ctx: Context) -> Iterator[Hit]:
     if heads:
         head = heads[0] if len(heads) == 1 else "heads"
         fix = (f"1. check the schema matches head: {ctx.cmd('check')} must report no new "
-               f"operations (or compare with `migrate-doctor drift`)\n"
+               f"operations\n"
                f"2. {ctx.cmd('stamp ' + head)}  (stamp, do not upgrade: the tables exist)\n"
                f"3. if it matches an older revision instead, stamp that one, then "
                f"{ctx.cmd('upgrade')}")
@@ -42,6 +42,10 @@ def run(ctx: Context) -> Iterator[Hit]:
                "DATABASE_URL=sqlite:///baseline.db "
                f"{ctx.cmd('migrate -m baseline')} (only if the models are dialect-neutral)\n"
                f"2. {ctx.cmd('stamp head')} on this and every existing database")
+    said, proven, evidence = ctx.matched(lambda r: ctx.cmd(f"stamp {r}"))
+    if proven:
+        fix = (f"{proven}  (stamp, do not upgrade: the replay proved the tables are that "
+               "revision's)\nor: migrate-doctor adopt (checks again, then stamps)")
     yield Hit(f"the database has {len(tables)} table(s) ({shown}) but no "
-              f"{ctx.project.version_table} table: upgrade would try to create them again",
-              fix, None, {"tables": tables, "heads": list(heads)})
+              f"{ctx.project.version_table} table: upgrade would try to create them again"
+              + said, fix, None, {"tables": tables, "heads": list(heads), **evidence})

@@ -123,4 +123,10 @@ def run(ctx: Context) -> Iterator[Hit]:
         else:
             fix = (f"find the revision file on the branch or machine that upgraded this database "
                    f"and add it to versions/; {stamp}")
-        yield Hit(message, fix, None, {"revision": rev, "git": found})
+        said, proven, evidence = ctx.matched(ctx.stamp_purge)
+        if said:
+            message += said
+        if proven:  # the replay proved which revision this schema is
+            fix = f"{proven}  (proven: the live schema equals that revision's)\n" + \
+                ("or bring the missing file back: " + fix if found else fix.split("; ")[0])
+        yield Hit(message, fix, None, {"revision": rev, "git": found, **evidence})

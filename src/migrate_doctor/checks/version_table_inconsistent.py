@@ -38,10 +38,12 @@ def run(ctx: Context) -> Iterator[Hit]:
                   f"version_table); then {purge}", None, {"rows": list(db.current)})
     rows = list(db.current)
     if not rows and db.tables and not db.version_table_problems:
+        said, proven, evidence = ctx.matched(lambda r: ctx.cmd(f"stamp {r}"))
         yield Hit(f"{vt} is empty but the database has {len(db.tables)} table(s): the schema's "
-                  "revision is unknown; upgrade would create existing tables again",
-                  f"find the revision the schema matches, then {ctx.cmd('stamp <revision>')}",
-                  None, {"rows": rows, "tables": db.tables})
+                  "revision is unknown; upgrade would create existing tables again" + said,
+                  proven or f"find the revision the schema matches (migrate-doctor drift "
+                  f"compares), then {ctx.cmd('stamp <revision>')}",
+                  None, {"rows": rows, "tables": db.tables, **evidence})
         return
     if len(set(rows)) != len(rows):
         yield Hit(f"{vt} holds the same revision more than once: {', '.join(rows)}",
