@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 
 _DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql",
-             "psql": "postgresql", "pg": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
+             "psql": "postgresql", "pg": "postgresql", "mysql": "mysql", "mariadb": "mysql",
+             "oracle": "oracle", "mssql": "mssql"}  # the last two: never a lint target here
 
 
 def _named(text: str) -> str | None:
