@@ -24,3 +24,32 @@ CASES = [
              op.add_column("users", sa.Column("settings", sa.JSON(), nullable=True))
          ''')]),
 ]
+
+CASES += [
+    dict(name="JSON imported from sqlalchemy.dialects.postgresql, as a bare name", fires=True,
+         names=["options", "with_variant"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("options", JSON, server_default="{}",
+                                              nullable=False))
+         ''', header="from sqlalchemy.dialects.postgresql import JSON")]),
+    dict(name="the fix keeps the rest of the create_table", fires=True,
+         names=["entries = op.create_table(", "nullable=False", 'server_default="{}"'],
+         revisions=[revision("b2", None, '''
+             entries = op.create_table(
+                 "entries",
+                 sa.Column("id", sa.Integer(), primary_key=True),
+                 sa.Column("data", sa.JSON(), nullable=False, server_default="{}"),
+             )
+             op.bulk_insert(entries, [{"id": 1, "data": {"a": 1}}])
+         ''')]),
+    dict(name="a project's own JSON type (a TypeDecorator) is not sa.JSON", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("settings", JSON(), nullable=True))
+             op.add_column("users", sa.Column("extra", myapp.db.JSON(), nullable=True))
+         ''', header="from myapp.db import JSON\nimport myapp.db")]),
+    dict(name="JSONB on PostgreSQL through with_variant", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column(
+                 "settings", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")))
+         ''', header="from sqlalchemy.dialects import postgresql")]),
+]
