@@ -71,3 +71,4 @@ def _walk(files: list[RevisionFile], report_on: set[str] | None,
                 findings.extend(entry.run(ctx))
         for op in ctx.upgrade:  # the rules are done with this revision: replay it in place
             history.apply(op, ctx.table_of(op), revision, ctx.sql(op), ctx.resolve)
+        history.note_revision(rf)

@@ -124,3 +124,17 @@ def skipped_lines(tree: ast.AST | None, dialect: str | None) -> list[tuple[int, 
         for stmt in dead:
             ranges.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     return ranges
+
+
+def tests_dialect(tree: ast.AST | None) -> bool:
+    """True when the module has an ``if`` that decides differently on two databases: the
+    project runs its revisions on more than one."""
+    if tree is None:
+        return False
+    names = _assignments(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            values = {_evaluate(node.test, d, names) for d in ("postgresql", "mysql", "sqlite")}
+            if True in values and False in values:
+                return True
+    return False

@@ -9,6 +9,7 @@ are compared in lower case, and schemas are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +21,7 @@ from ._values import (column_name, column_type, enum_name, foreign_keys, is_call
 
 Resolve = Callable[[Any], Any]
 CASCADING = ("CASCADE", "SET NULL", "SET DEFAULT")
+_DIALECT_WORDS = re.compile(r"sqlite|postgres|mysql|mariadb|dialect|oracle|mssql", re.IGNORECASE)
 
 
 def key(name: str) -> str:
@@ -86,12 +88,22 @@ class History:
     dates: dict[str, str] = field(default_factory=dict)
     # (enum type, value) -> the ALTER TYPE ... ADD VALUE that added it
     enum_values: dict[tuple[str, str], EnumValue] = field(default_factory=dict)
+    # revisions so far with an `if` on the database (the project runs on several)
+    dialect_tests: int = 0
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
                        list(self.foreign_keys), set(self.enum_types),
                        {k: set(v) for k, v in self.not_null_names.items()}, self.dates,
-                       dict(self.enum_values))
+                       dict(self.enum_values), self.dialect_tests)
+
+    def note_revision(self, file: Any) -> None:
+        """Called once per revision file (a RevisionFile), after its operations were
+        replayed: what the file says about the project as a whole."""
+        from ._guards import tests_dialect
+
+        if "if " in file.text and _DIALECT_WORDS.search(file.text) and tests_dialect(file.tree):
+            self.dialect_tests += 1
 
     # -- questions ------------------------------------------------------------
     def table(self, name: str | None) -> Table | None:
