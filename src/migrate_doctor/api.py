@@ -7,13 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 from .drift import drift
+from .stamp import adopt, stamp
 from .lint import lint
 from .model import Finding, Report, Severity
 from .plan import plan
 from .project.loaded import Project
 from .states import Target, base_report, load_project, read_states, redacted, run_checks
 
-__all__ = ["Target", "diagnose", "drift", "lint", "load_project", "plan", "rules", "verify"]
+__all__ = ["Target", "adopt", "diagnose", "drift", "stamp", "lint", "load_project", "plan", "rules", "verify"]
 
 
 def diagnose(target: Target | None = None, *, project: Project | None = None) -> Report:

@@ -187,10 +187,14 @@ def rules_command(rule_id: str | None) -> None:
 COMMANDS: list[Callable[..., Any]] = [diagnose, verify, lint, plan, rules_command]
 
 
-def _replay_commands() -> None:
-    from .replay_commands import drift
+# only under `migrate-doctor` / `flask migrate-doctor`: `flask db stamp` is Flask-Migrate's
+DOCTOR_ONLY = {"stamp"}
 
-    COMMANDS.append(drift)
+
+def _replay_commands() -> None:
+    from .replay_commands import adopt, drift, stamp
+
+    COMMANDS.extend([drift, adopt, stamp])
 
 
 _replay_commands()

@@ -24,9 +24,9 @@ from typing import Any
 
 import click
 
-from .commands import COMMANDS
+from .commands import COMMANDS, DOCTOR_ONLY
 
-_NAMES = {c.name for c in COMMANDS}  # type: ignore[attr-defined]
+_NAMES = {c.name for c in COMMANDS} - DOCTOR_ONLY  # type: ignore[attr-defined]
 _VALUE_OPTIONS = {"-d", "--directory", "-x", "--x-arg"}  # Flask-Migrate's db group options
 
 
@@ -55,7 +55,7 @@ def _install() -> None:
 def extend(group: click.Group) -> None:
     """Add our commands to a group, never replacing one it already has."""
     for command in COMMANDS:
-        if command.name not in group.commands:  # type: ignore[attr-defined]
+        if command.name not in group.commands and command.name not in DOCTOR_ONLY:  # type: ignore[attr-defined]
             group.add_command(command)  # type: ignore[arg-type]
 
 

@@ -54,6 +54,13 @@ def layout(report: Report) -> Segments:
     plan = report.extra.get("plan")
     if plan is not None:
         _plan(out, plan)
+    actions = report.extra.get("actions")
+    if actions:
+        add(("Dry run, nothing written; would:\n" if report.extra.get("dry_run") else
+             "Done:\n" if not report.has_errors else "Not done:\n", "bold"))
+        for action in actions:
+            add((f"  {action}\n", ""))
+        add(("\n", ""))
     if len(report.findings) > 3 and (grouped or report.command == "lint"):
         _summary(out, report)
     baseline = report.extra.get("lint", {}).get("baseline")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -182,3 +183,64 @@ def _upgrade_flask(project: Project, scratch_url: str, revision: str) -> tuple[s
             engines.clear()  # type: ignore[attr-defined]
             engines.update(saved)  # type: ignore[attr-defined]
             engine.dispose()
+
+
+def autogenerate(project: Project, scratch_factory: Any, message: str) -> Any:
+    """``revision --autogenerate`` against an EMPTY scratch database (never the live one):
+    the baseline revision of everything the models define. Returns the new file's path."""
+    from alembic import command
+
+    from ..project.exceptions import classify
+
+    def run() -> Any:
+        with scratch_factory() as scratch, _guard_engines(project.url), \
+                _environment_pointing_at(project.url, scratch.url), no_logging_config():
+            return _in_scratch(project, scratch.url, lambda cfg: command.revision(
+                cfg, message=message, autogenerate=True))
+
+    outcome = run_user_code(run, "the migrations")
+    if outcome.error is not None:
+        exc = outcome.error
+        if isinstance(exc, DoctorError):
+            raise exc
+        error = classify(exc, "migrations", project.secrets, outcome.output)
+        raise ReplayFailed(error.message.replace("loading the migrations failed",
+                                                 "generating the baseline failed"),
+                           error.fix, location=error.location, evidence=error.evidence) from None
+    script = outcome.value
+    return Path(script.path) if script is not None else None
+
+
+def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
+    """Run an Alembic command with the project's Config, pointed at the scratch database."""
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(scratch_url, poolclass=NullPool)
+    try:
+        if project.kind == "flask" and project.app is not None:
+            app = project.app
+            migrate = app.extensions["migrate"]
+            with app.app_context():
+                engines = migrate.db.engines
+                saved = dict(engines)
+                engines[None] = engine  # type: ignore[index]
+                try:
+                    directory = str(project.migrations_dir) if project.migrations_dir else None
+                    return action(migrate.migrate.get_config(directory))
+                finally:
+                    engines.clear()  # type: ignore[attr-defined]
+                    engines.update(saved)  # type: ignore[attr-defined]
+        assert project.config_file is not None
+        cfg = Config(str(project.config_file))
+        if project.migrations_dir is not None:
+            cfg.set_main_option("script_location", str(project.migrations_dir))
+        cfg.set_main_option("sqlalchemy.url", scratch_url.replace("%", "%%"))
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            result = action(cfg)
+            conn.commit()
+            return result
+    finally:
+        engine.dispose()
