@@ -249,12 +249,13 @@ def key_column(ctx: RuleContext, table: str) -> str:
     return next(iter(t.columns))
 
 
-def batch_loop(ctx: RuleContext, op: Operation, s: Statement, table: str) -> str:
+def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
+               original: str | None = None, schema: str | None = None) -> str:
     """The statement run in batches of 5000 rows along the table's key, each batch committed
     on its own; ends when no key is left. In offline mode (``--sql``) the statement is
-    written as it was."""
-    name, schema, reference = target(s) if not s.python else (table, None, table)
-    schema = schema or op.schema
+    written as it was (``original``: its Python source, default the op's)."""
+    name, written_schema, reference = target(s) if not s.python else (table, None, table)
+    schema = written_schema or schema or (op.schema if op is not None else None)
     column = key_column(ctx, name)
     d = ctx.dialect
     table_args = [quote(name), f"sa.column({quote(column)})"]
@@ -268,7 +269,8 @@ def batch_loop(ctx: RuleContext, op: Operation, s: Statement, table: str) -> str
         sql = with_range(s, ident(reference, d) if reference == name else reference,
                          ident(column, d))
         run = f'conn.execute(sa.text({quote(sql)}), {{"lo": lo, "hi": hi}})'
-    original = op.source.strip()
+    original = (original if original is not None else op.source if op is not None else
+                f"op.execute(sa.text({quote(s.text)}))").strip()
     return "\n".join([
         f"# revision {ctx.revision}: {s.kind.upper()} in batches of {BATCH} rows along "
         f"{name}.{column}, each committed on its own,",
@@ -301,6 +303,7 @@ def is_key_lookup(s: Statement) -> bool:
     if where is None or s.python:
         return False
     condition = s.text[where + 5:].strip()
+    literal = r"(?:\d+|'[^']*')"
     return bool(re.fullmatch(
-        r"\(?\s*(?:[\w$.\"]+\.)?\"?id\"?\s*(?:=\s*(?:\d+|'[^']*')|IN\s*\((?:\s*(?:\d+|'[^']*')\s*,?)+\))"
+        rf"\(?\s*(?:[\w$.\"]+\.)?\"?id\"?\s*(?:=\s*{literal}|IN\s*\((?:\s*{literal}\s*,?)+\))"
         r"\s*\)?", condition, _FLAGS))

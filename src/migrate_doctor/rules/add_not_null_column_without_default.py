@@ -75,7 +75,7 @@ def _filled_by_database(ctx: RuleContext, column: Call, type_: Any) -> bool:
     return False
 
 
-def _says_empty(ctx: RuleContext) -> bool:
+def says_empty(ctx: RuleContext) -> bool:
     return bool(_EMPTY_WORDS.search(ctx._prose))
 
 
@@ -101,7 +101,7 @@ def _cannot_hold_rows(ctx: RuleContext, table: str | None, op: Operation,
     elif ctx.is_new_table(table, op) \
             or ctx.flow.emptied_before(table, ctx.position(op)) is not None:
         return True
-    return recently_created(ctx, table) or _says_empty(ctx)
+    return recently_created(ctx, table) or says_empty(ctx)
 
 
 def _constant_default(ctx: RuleContext, column: Call, type_: Any) -> str | None:
@@ -204,12 +204,16 @@ def _not_null_later(ctx: RuleContext, table: str, schema: str | None, name: str,
     if ctx.postgresql:
         check = f"{table}_{name}_not_null"[:63]
         target = qualified(table, schema, ctx.dialect)
+        constraint, column = ident(check, ctx.dialect), ident(name, ctx.dialect)
+        add = (f"ALTER TABLE {target} ADD CONSTRAINT {constraint} CHECK ({column} IS NOT NULL) "
+               "NOT VALID")
+        validate = f"ALTER TABLE {target} VALIDATE CONSTRAINT {constraint}"
         return [
             f"# once every row has a value and the code always writes {name}: a CHECK that "
             "new rows obey at once (no scan now)",
-            f"op.execute({quote(f'ALTER TABLE {target} ADD CONSTRAINT {ident(check, ctx.dialect)} CHECK ({ident(name, ctx.dialect)} IS NOT NULL) NOT VALID')})",
+            f"op.execute({quote(add)})",
             "# and in a revision after that one (light lock, then no scan for SET NOT NULL):",
-            f"#   op.execute({quote(f'ALTER TABLE {target} VALIDATE CONSTRAINT {ident(check, ctx.dialect)}')})",
+            f"#   op.execute({quote(validate)})",
             "#   " + _alter_args(ctx, table, schema, name, type_src, nullable=False),
             "#   " + call("op.drop_constraint", check, table, type_="check",
                           **({"schema": schema} if schema else {})),

@@ -69,7 +69,8 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("UPDATE users SET email = lower(email)")
              op.execute("UPDATE users SET name = coalesce(name, ''), phone = COALESCE(phone, '')")
-             op.execute("UPDATE users SET name = (SELECT u.email FROM users u WHERE u.id = users.id)")
+             op.execute("UPDATE users SET name = "
+                        "(SELECT u.email FROM users u WHERE u.id = users.id)")
          ''')]),
     dict(name="a flag inverted on purpose", fires=False,
          revisions=[revision("a1", None, '''
