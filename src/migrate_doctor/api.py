@@ -12,7 +12,7 @@ from .lint import lint
 from .model import Finding, Report, Severity
 from .plan import plan
 from .project.loaded import Project
-from .states import Target, base_report, load_project, read_states, redacted, run_checks
+from .states import Context, Target, base_report, load_project, read_states, redacted, run_checks
 
 __all__ = ["Target", "adopt", "diagnose", "drift", "stamp", "lint", "load_project", "plan", "rules", "verify"]
 
@@ -43,24 +43,54 @@ def verify(target: Target | None = None, *, drift: bool = False,
     project = project or load_project(target)
     ctx = read_states(project)
     report = base_report("verify", ctx)
-    wanted = VERIFY_CHECKS + (("schema-drift",) if drift else ())
-    skipped = run_checks(ctx, report, wanted, failed=Severity.ERROR)
-    promote = {"database-empty"} | ({"schema-drift"} if drift else set())
-    # what autogenerate would not write (schema-drift at info) does not fail the gate
-    report.findings = [replace(f, severity=Severity.ERROR)
-                       if f.id in promote and (f.id == "database-empty" or f.severity is not Severity.INFO)
-                       else f for f in report.findings]
+    run_checks(ctx, report, VERIFY_CHECKS, failed=Severity.ERROR)
+    report.findings = [replace(f, severity=Severity.ERROR) if f.id == "database-empty" else f
+                       for f in report.findings]
     if not project.url and not report.has_errors:
         report.add(Finding("database-url-missing", Severity.ERROR, "The database URL is not set",
                            "no database URL: nothing to verify",
                            "set the URL (DATABASE_URL / sqlalchemy.url) or pass --url"))
-    if drift and "schema-drift" in skipped and not report.has_errors:
-        missing = "the models (target_metadata)" if not ctx.has("models") else "the database"
-        report.add(Finding("check-failed", Severity.ERROR, "A check could not run",
-                           f"--drift was asked for, but the drift check cannot run without "
-                           f"{missing}", "set target_metadata in env.py (or run verify without "
-                           "--drift)", evidence={"check": "schema-drift"}))
+    if drift and not report.has_errors:
+        _verify_drift(ctx, report)
     return redacted(report, project.secrets)
+
+
+DRIFT_CHECKS = ("manual-schema-change", "model-without-migration", "migration-without-model")
+
+
+def _verify_drift(ctx: Context, report: Report) -> None:
+    """The drift engine of `drift`, at head: any difference, or a comparison that could not
+    be made, fails the gate."""
+    from .drift import compute
+    from .errors import DoctorError
+    from .project.user_code import run_user_code
+
+    def failed(message: str, fix: str, **evidence: Any) -> None:
+        report.add(Finding("check-failed", Severity.ERROR, "A check could not run", message,
+                           fix, evidence={"check": "drift", **evidence}))
+
+    if not ctx.has("models"):
+        failed("--drift was asked for, but the models are not known (target_metadata)",
+               "set target_metadata in env.py (or run verify without --drift)")
+        return
+    if ctx.db is None or ctx.db.engine is None:
+        failed("--drift was asked for, but the database cannot be read", "check the URL")
+        return
+    outcome = run_user_code(lambda: compute(ctx), "the drift comparison")
+    if isinstance(outcome.error, DoctorError):
+        report.add(replace(outcome.error.to_finding(), severity=Severity.ERROR))
+        return
+    if outcome.error is not None:
+        exc = outcome.error
+        failed(f"the drift comparison failed: {type(exc).__name__}: {exc}",
+               "run migrate-doctor drift to see it; fix what it names",
+               exception=type(exc).__name__)
+        return
+    ctx.drift = outcome.value
+    before = len(report.findings)
+    run_checks(ctx, report, DRIFT_CHECKS, failed=Severity.ERROR)
+    report.findings[before:] = [replace(f, severity=Severity.ERROR)
+                                for f in report.findings[before:]]
 
 
 # -- lint -------------------------------------------------------------------------------

@@ -83,12 +83,13 @@ def _announce(what: str) -> Iterator[None]:
         timer.cancel()
 
 
-def run_user_code(fn: Callable[[], T], what: str) -> Outcome[T]:
-    """Call ``fn`` (user code) and return what happened; never raises but the user's Ctrl-C."""
+def run_user_code(fn: Callable[[], T], what: str, *, loading: bool = False) -> Outcome[T]:
+    """Call ``fn`` (user code) and return what happened; never raises but the user's Ctrl-C.
+    ``loading``: this is the project being loaded (the app, env.py), announced when slow."""
     buffer = io.StringIO()
     bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
-    with _Interrupts() as interrupts, _announce(what):
+    with _Interrupts() as interrupts, (_announce(what) if loading else contextlib.nullcontext()):
         try:
             with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
                 value = fn()
@@ -137,11 +138,18 @@ def quiet_side_effects() -> Iterator[None]:
 
 def _read_only_sqlite(connect: Callable[..., Any]) -> Callable[..., Any]:
     import os
-    from urllib.parse import quote
+    from urllib.parse import quote, unquote
 
     def read_only(database: Any, *args: Any, **kwargs: Any) -> Any:
         name = os.fspath(database) if isinstance(database, (str, os.PathLike)) else database
         if isinstance(name, str) and name and name != ":memory:":
+            path = unquote(name[5:].split("?", 1)[0]) if name.startswith("file:") else name
+            if not path.startswith(":memory") and "mode=memory" not in name \
+                    and not os.path.exists(path):
+                # a file that does not exist yet: env.py gets an empty database, as it
+                # would get a new file, and none is created
+                kwargs.pop("uri", None)
+                return connect(":memory:", *args, **kwargs)
             if kwargs.get("uri") or name.startswith("file:"):
                 if "mode=" not in name:
                     name += ("&" if "?" in name else "?") + "mode=ro"
