@@ -13,7 +13,10 @@ from ..registry import Hit
 from ..scripts.operations import Operation
 from ._context import RuleContext
 from ._history import key
-from ._fixes import check_columns, mysql_fk_name, pg_default_name
+from ._fixes import (batch_block, check_columns, mysql_fk_name, op_schema, pg_default_name,
+                     ref, sql_target)
+from ._quote import ident
+from ._sql import Statement
 from ._values import name_of, render
 
 _OPS = {"create_foreign_key": "foreignkey", "create_check_constraint": "check",
@@ -28,6 +31,8 @@ class Added:
     kind: str  # "foreignkey", "check", "unique", "primary", "exclude"
     not_valid: bool
     sql: str | None  # the statement, when added by op.execute
+    statement: Statement | None = None
+    body: str = ""  # SQL: what follows the kind (``(user_id) REFERENCES users (id)``)
 
     def validated_in_transaction(self, ctx: RuleContext) -> Operation | None:
         """A VALIDATE CONSTRAINT of this constraint later in the same transaction."""
@@ -38,6 +43,29 @@ class Added:
             if position >= at:
                 return op
         return None
+
+    @property
+    def schema(self) -> str | None:
+        if self.statement is not None:
+            return sql_target(self.statement)[0]
+        return op_schema(self.op)
+
+    def columns(self) -> list[str]:
+        if self.statement is None:
+            if self.kind == "check":
+                condition = self.op.get("condition")
+                return check_columns(condition) if isinstance(condition, str) else []
+            return columns_of(self.op)
+        if self.kind == "check":
+            return check_columns(self.body)
+        m = re.match(r"\s*\(([^)]*)\)", self.body)
+        return [c.strip().strip('"`') for c in m.group(1).split(",")] if m else []
+
+    def referent(self) -> str | None:
+        if self.statement is None:
+            ref = self.op.get("referent_table")
+            return ref if isinstance(ref, str) else None
+        return self.statement.references(self.body)[0]
 
 
 def _validations(ctx: RuleContext) -> dict[str, list[tuple[int, Operation]]]:
@@ -67,48 +95,132 @@ def added_constraints(ctx: RuleContext, kind: str) -> Iterator[Added]:
         for s in ctx.sql(op):
             for name, found, not_valid, _body in s.added_constraints():
                 if found == kind and not ctx.is_new_table(s.table, op):
-                    if kind == "unique" and "USING INDEX" in _body.upper():
+                    if kind in ("unique", "primary") and "USING INDEX" in _body.upper():
                         continue
-                    yield Added(op, s.table, name, kind, not_valid, s.text)
+                    yield Added(op, s.table, name, kind, not_valid, s.text, s, _body)
 
 
-def not_valid_fix(ctx: RuleContext, added: Added, default_name: str) -> str:
-    op, table = added.op, added.table or "<table>"
-    name = added.name or default_name
-    if added.sql is not None:
-        sql = added.sql if added.not_valid else f"{added.sql} NOT VALID"
-        first = f"op.execute({render(sql)})"
-    else:
-        args = [name if i == 0 and a is None else a for i, a in enumerate(op.args)]
-        kwargs = {k: name if k == "constraint_name" and v is None else v
-                  for k, v in op.kwargs.items() if k != "postgresql_not_valid"}
-        params = [render(a) for a in args]
-        params += [f"{k}={render(v)}" for k, v in kwargs.items()]
-        first = f"{op.receiver}.{op.name}({', '.join(params)}, postgresql_not_valid=True)"
-    return "\n".join([
-        f"# revision {ctx.revision}: add it without checking the existing rows",
-        first,
-        "# a later revision (a separate transaction): check the old rows under a light lock",
-        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {name}")',
-    ])
+def constraint_name(ctx: RuleContext, added: Added, taken: set[str]) -> str:
+    """The constraint's name; for an unnamed one, the name the database would give it."""
+    if added.name:
+        return added.name
+    named = database_name(ctx, added.kind, added.table or "<table>", added.columns(),
+                          added.referent(), added.body if added.kind == "check" else None,
+                          taken)
+    if named.name:
+        return named.name
+    prefix = {"foreignkey": "fk", "check": "ck", "unique": "uq", "primary": "pk"}[added.kind]
+    return "_".join([prefix, added.table or "table", *added.columns()[:2]])
+
+
+def validate_sql(ctx: RuleContext, table: str, schema: str | None, name: str) -> str:
+    return f"ALTER TABLE {ref(table, schema, ctx.dialect)} VALIDATE CONSTRAINT " \
+           f"{ident(name, ctx.dialect)}"
+
+
+def _not_valid_statement(ctx: RuleContext, added: Added, name: str) -> str:
+    """The SQL statement with NOT VALID (and a name when it had none)."""
+    text = added.sql or ""
+    if not added.name:
+        text = re.sub(r"\bADD\s+(CHECK|FOREIGN\s+KEY)\b",
+                      lambda m: f"ADD CONSTRAINT {ident(name, ctx.dialect)} {m.group(1)}",
+                      text, count=1, flags=re.IGNORECASE)
+    return text if added.not_valid else f"{text} NOT VALID"
+
+
+def _with_not_valid(ctx: RuleContext, added: Added, name: str) -> str:
+    op = added.op
+    args = [name if i == 0 and a is None else a for i, a in enumerate(op.args)]
+    kwargs = {k: name if k == "constraint_name" and v is None else v
+              for k, v in op.kwargs.items() if k != "postgresql_not_valid"}
+    params = [render(a) for a in args]
+    params += [f"{k}={render(v)}" for k, v in kwargs.items()]
+    return f"{op.receiver}.{op.name}({', '.join(params)}, postgresql_not_valid=True)"
+
+
+def _autocommit_validate(sqls: list[str]) -> list[str]:
+    return ["# commit what came before, then check the old rows: VALIDATE takes a lock that "
+            "lets reads and writes go on",
+            "with op.get_context().autocommit_block():",
+            *[f"    op.execute({render(sql)})" for sql in sqls]]
+
+
+def not_valid_fix(ctx: RuleContext, op: Operation, items: list[Added]
+                  ) -> tuple[str, tuple[str, int, int] | None]:
+    """The op's constraints added NOT VALID (named as the database would name them), then
+    validated after a commit, in an autocommit block, in the same revision."""
+    taken: set[str] = set()
+    names = []
+    for added in items:
+        name = constraint_name(ctx, added, taken)
+        taken.add(name.lower())
+        names.append(name)
+    validates = [validate_sql(ctx, a.table or "<table>", a.schema, n)
+                 for a, n in zip(items, names)]
+    head = [f"# revision {ctx.revision}: add it without checking the existing rows (a brief "
+            "lock)"]
+    if items[0].sql is None:
+        first = _with_not_valid(ctx, items[0], names[0])
+        if op.is_batch:
+            block = batch_block(ctx.file, op)
+            if block is not None:
+                start, end, body = block
+                at, last = op.line - start, op.end_line - start
+                indent = body[at][:len(body[at]) - len(body[at].lstrip())]
+                body = body[:at] + [indent + first] + body[last + 1:]
+                return "\n".join(head + body + _autocommit_validate(validates)), \
+                    ("replace", start, end)
+        return "\n".join(head + [first] + _autocommit_validate(validates)), None
+    statements = []
+    done: set[int] = set()
+    for s in ctx.sql(op):
+        found = [(a, n) for a, n in zip(items, names) if a.statement is s]
+        if found and id(s) not in done:
+            done.add(id(s))
+            text = s.text
+            for a, n in found:
+                text = _not_valid_statement(ctx, Added(a.op, a.table, a.name, a.kind,
+                                                       a.not_valid, text, a.statement,
+                                                       a.body), n)
+            statements.append(text)
+        else:
+            statements.append(s.text)
+    sql = ";\n".join(statements)
+    return "\n".join(head + [f"op.execute({render(sql)})"]
+                     + _autocommit_validate(validates)), None
+
+
+def validate_fix(ctx: RuleContext, op: Operation) -> str:
+    """A VALIDATE in the migration's transaction, moved into an autocommit block (the
+    other statements of the op kept before it)."""
+    others = [s.text for s in ctx.sql(op) if not s.validated_constraints()]
+    validates = [s.text for s in ctx.sql(op) if s.validated_constraints()]
+    lines = [f"op.execute({render(';'.join(others))})"] if others else []
+    return "\n".join(lines + _autocommit_validate(validates))
 
 
 def validating_hits(ctx: RuleContext, kind: str, label: str, lock: str) -> Iterator[Hit]:
+    by_op: dict[int, list[Added]] = {}
     for added in added_constraints(ctx, kind):
-        table = added.table or "<table>"
-        default = f"{'fk' if kind == 'foreignkey' else 'ck'}_{table}"
-        fix = not_valid_fix(ctx, added, default)
         if not added.not_valid:
-            yield ctx.hit(
-                f"{label} {added.name or '(unnamed)'} on {table} checks every existing row "
-                f"while holding {lock}", fix, added.op, table=table, constraint=added.name)
+            by_op.setdefault(id(added.op), []).append(added)
             continue
         validate = added.validated_in_transaction(ctx)
         if validate is not None:
+            table = added.table or "<table>"
             yield ctx.hit(
                 f"{label} {added.name} on {table} is added NOT VALID but validated in the same "
                 f"transaction: {lock} is still held during the scan, so NOT VALID gains "
-                "nothing", fix, validate, table=table, constraint=added.name)
+                "nothing", validate_fix(ctx, validate), validate, table=table,
+                constraint=added.name)
+    for items in by_op.values():
+        table = items[0].table or "<table>"
+        names = ", ".join(a.name or "(unnamed)" for a in items)
+        fix, fix_at = not_valid_fix(ctx, items[0].op, items)
+        yield ctx.hit(
+            f"{label} {names} on {table} checks every existing row while holding {lock}",
+            fix, items[0].op, fix_at=fix_at, table=table,
+            constraint=items[0].name)
 
 
 # -- the names constraints get when the revision gives none -----------------------------
@@ -230,3 +342,64 @@ def columns_of(op: Operation) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [c for c in value if isinstance(c, str)] if isinstance(value, tuple) else []
+
+
+def using_index_fix(ctx: RuleContext, op: Operation, items: list[Added]
+                    ) -> tuple[str, tuple[str, int, int] | None]:
+    """UNIQUE / PRIMARY KEY added by building the index concurrently (no write lock), then
+    attaching it as the constraint (a brief lock, no scan): the op's other statements kept."""
+    d = ctx.dialect
+    taken: set[str] = set()
+    steps: list[str] = []
+    for added in items:
+        name = constraint_name(ctx, added, taken)
+        taken.add(name.lower())
+        table = added.table or "<table>"
+        schema = added.schema
+        columns = added.columns()
+        options = ""
+        if added.statement is not None:
+            m = re.search(r"\)\s*((?:NOT\s+)?DEFERRABLE.*)$", added.body, re.IGNORECASE)
+            options = f" {m.group(1).strip()}" if m else ""
+        else:
+            if added.op.kwargs.get("deferrable") is True:
+                options = " DEFERRABLE"
+                initially = added.op.kwargs.get("initially")
+                if isinstance(initially, str):
+                    options += f" INITIALLY {initially.upper()}"
+        extra = f", schema={render(schema)}" if schema else ""
+        word = "PRIMARY KEY" if added.kind == "primary" else "UNIQUE"
+        attach = (f"ALTER TABLE {ref(table, schema, d)} ADD CONSTRAINT {ident(name, d)} "
+                  f"{word} USING INDEX {ident(name, d)}{options}")
+        steps += [
+            "with op.get_context().autocommit_block():",
+            f"    op.create_index({render(name)}, {render(table)}, {render(tuple(columns))}, "
+            f"unique=True{extra}, postgresql_concurrently=True)",
+            f"op.execute({render(attach)})",
+        ]
+    head = [f"# revision {ctx.revision}: build the unique index without blocking writes (if it "
+            "fails on duplicates, drop the INVALID index it leaves before trying again)"]
+    tail = ["# then attach it as the constraint: a brief lock, no scan"]
+    if items[0].statement is None and op.is_batch:
+        block = batch_block(ctx.file, op)
+        if block is not None:
+            start, end, body = block
+            at, last = op.line - start, op.end_line - start
+            body = body[:at] + body[last + 1:]
+            if all(not line.strip() or line.strip().startswith("#") for line in body[1:]):
+                body = []  # nothing else in the block
+            return "\n".join(head + body + _with_comment(steps, tail)), ("replace", start, end)
+    if items[0].statement is not None:
+        others = [s.text for s in ctx.sql(op) if not any(a.statement is s for a in items)]
+        if others:
+            head.append(f"op.execute({render(';'.join(others))})")
+    return "\n".join(head + _with_comment(steps, tail)), None
+
+
+def _with_comment(steps: list[str], tail: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in steps:
+        if line.startswith("op.execute("):
+            out += tail
+        out.append(line)
+    return out

@@ -1,7 +1,7 @@
 """A UNIQUE constraint added to an existing PostgreSQL table.
 
 What it finds:
-    `op.create_unique_constraint(...)` (also in batch mode) or `ADD CONSTRAINT ... UNIQUE`
+    `op.create_unique_constraint(...)` (also in batch mode) or `ADD [CONSTRAINT ...] UNIQUE`
     in `op.execute` on a table this revision did not create; `UNIQUE USING INDEX` is the
     safe form and stays quiet. PostgreSQL only.
 
@@ -19,6 +19,8 @@ Use instead:
         op.create_index("uq_users_email", "users", ["email"], unique=True,
                         postgresql_concurrently=True)
     op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email")
+    An unnamed constraint gets the name PostgreSQL would have given it
+    (`users_email_key`), so later revisions that drop it by that name still work.
 """
 
 from __future__ import annotations
@@ -27,30 +29,21 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._constraints import added_constraints
-from ._values import call, render
+from ._constraints import Added, added_constraints, using_index_fix
 
 
 @rule("add-unique-constraint", Severity.WARNING,
       "UNIQUE constraint added by building its index under lock", dialects=("postgresql",))
 def run(ctx: RuleContext) -> Iterator[Hit]:
+    by_op: dict[int, list[Added]] = {}
     for added in added_constraints(ctx, "unique"):
-        table = added.table or "<table>"
-        columns = added.op.get("columns") if added.sql is None else None
-        column_names = [c for c in columns if isinstance(c, str)] \
-            if isinstance(columns, tuple) else []
-        name = added.name or f"uq_{table}_{'_'.join(column_names) or 'columns'}"
-        attach = f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"
-        fix = "\n".join([
-            f"# revision {ctx.revision}: build the unique index without blocking writes",
-            "with op.get_context().autocommit_block():",
-            "    " + call("op.create_index", name, table,
-                          columns if isinstance(columns, tuple) else ("<columns>",),
-                          unique=True, postgresql_concurrently=True),
-            "# then attach it as the constraint (no scan, a brief lock):",
-            f"op.execute({render(attach)})",
-        ])
+        by_op.setdefault(id(added.op), []).append(added)
+    for items in by_op.values():
+        table = items[0].table or "<table>"
+        names = ", ".join(a.name or "(unnamed)" for a in items)
+        fix, fix_at = using_index_fix(ctx, items[0].op, items)
         yield ctx.hit(
-            f"unique constraint {added.name or '(unnamed)'} on {table} builds its index while "
-            f"blocking writes to {table}; duplicates already there fail the upgrade at the end",
-            fix, added.op, table=table, constraint=added.name, columns=column_names)
+            f"unique constraint {names} on {table} builds its index while blocking writes to "
+            f"{table}; duplicates already there fail the upgrade at the end",
+            fix, items[0].op, fix_at=fix_at, table=table, constraint=items[0].name,
+            columns=items[0].columns())

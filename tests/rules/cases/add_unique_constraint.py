@@ -25,3 +25,29 @@ CASES = [
              op.create_unique_constraint("uq_teams_slug", "teams", ["slug"])
          ''')]),
 ]
+
+CASES += [
+    dict(name="unnamed, in a schema, on a reserved-word table: PostgreSQL's name, quoted",
+         fires=True, names=['"order_code_key"', 'schema="shop"', 'shop."order"'],
+         revisions=[revision("a1", None, '''
+             op.execute("CREATE SCHEMA shop")
+             op.create_table("order", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("code", sa.String(20)), schema="shop")
+         ''', 'op.drop_table("order", schema="shop")\nop.execute("DROP SCHEMA shop")'),
+                    revision("b2", "a1", '''
+             op.create_unique_constraint(None, "order", ["code"], schema="shop")
+         ''')]),
+    dict(name="batch mode on PostgreSQL", fires=True,
+         names=["uq_users_phone", "USING INDEX uq_users_phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.create_unique_constraint("uq_users_phone", ["phone"])
+                 batch_op.alter_column("name", nullable=True)
+         ''')]),
+    dict(name="SQL UNIQUE without a name among other statements", fires=True,
+         names=["users_name_key", "UPDATE users"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET name = NULL WHERE name = ''; "
+                        "ALTER TABLE users ADD UNIQUE (name)")
+         ''')]),
+]
