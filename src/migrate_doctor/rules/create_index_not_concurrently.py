@@ -31,46 +31,93 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
+from ._fixes import batch_block, op_schema
 from ._values import Code, call, name_of, quote, render
+
+_NOT_COPIED = ("index_name", "table_name", "columns", "postgresql_concurrently")
+_INVALID = ("# if it fails (a duplicate, a timeout), drop the INVALID index it leaves "
+            "before running it again")
+
+
+def _create(ctx: RuleContext, op: Operation, table: str) -> str:
+    """op.create_index(...) as written, with postgresql_concurrently=True (a batch_op
+    call becomes an op call on the batch's table and schema)."""
+    given = op.get("index_name")
+    if isinstance(given, Call) and given.name == "f":
+        code: object = Code(f"op.f({quote(name_of(given) or '')})")
+    else:
+        code = given
+    columns = op.get("columns")
+    extra = {k: v for k, v in op.kwargs.items() if k not in _NOT_COPIED}
+    schema = op_schema(op)
+    if op.is_batch and schema and "schema" not in extra:
+        extra["schema"] = schema
+    return call("op.create_index", code, table,
+                columns if isinstance(columns, (tuple, str, Call, Name)) else Code("[...]"),
+                **extra, postgresql_concurrently=True)
 
 
 @rule("create-index-not-concurrently", Severity.WARNING,
       "Index created without CONCURRENTLY locks writes", dialects=("postgresql",))
 def run(ctx: RuleContext) -> Iterator[Hit]:
+    batches: dict[int, list[Operation]] = {}
     for op in ctx.upgrade:
         if op.name == "create_index" and op.kwargs.get("postgresql_concurrently") is not True:
-            table, given = ctx.table_of(op), op.get("index_name")
+            table = ctx.table_of(op)
             if ctx.is_new_table(table, op):
                 continue
-            table = table or "<table>"
-            name = name_of(given) or f"ix_{table}"
-            code = Code(f"op.f({quote(name)})") if isinstance(given, Call) else name
-            columns = op.get("columns")
-            extra = {k: v for k, v in op.kwargs.items() if k not in
-                     ("index_name", "table_name", "columns", "postgresql_concurrently")}
-            create = call("op.create_index", code, table,
-                          columns if isinstance(columns, (tuple, str, Call, Name)) else
-                          Code("[...]"), **extra, postgresql_concurrently=True)
-            drop = call("op.drop_index", code, table_name=table, postgresql_concurrently=True)
-            yield _hit(ctx, op, table, name, create, drop)
-        for s in ctx.sql(op):
-            if s.kind == "create_index" and not s.concurrently \
-                    and not ctx.is_new_table(s.table, op):
-                table = s.table or "<table>"
+            if op.is_batch:
+                block = batch_block(ctx.file, op)
+                if block is not None:
+                    batches.setdefault(block[0], []).append(op)
+                    continue
+            name = name_of(op.get("index_name"))
+            create = _create(ctx, op, table or "<table>")
+            fix = "\n".join(["with op.get_context().autocommit_block():", f"    {create}",
+                             _INVALID, _downgrade_note(op, name, table)])
+            yield _hit(ctx, op, table or "<table>", name, fix)
+        statements = ctx.sql(op)
+        plain = [s for s in statements if s.kind == "create_index" and not s.concurrently
+                 and not ctx.is_new_table(s.table, op)]
+        if plain:
+            others = [s.text for s in statements if s not in plain]
+            lines = [f"op.execute({render(';'.join(others))})"] if others else []
+            lines.append("with op.get_context().autocommit_block():")
+            for s in plain:
                 sql = re.sub(r"\bINDEX\b", "INDEX CONCURRENTLY", s.text, count=1,
                              flags=re.IGNORECASE)
-                yield _hit(ctx, op, table, None, f"op.execute({render(sql)})", None)
+                lines.append(f"    op.execute({render(sql)})")
+            lines.append(_INVALID)
+            yield _hit(ctx, op, plain[0].table or "<table>", None, "\n".join(lines))
+    for start, ops in batches.items():
+        block = batch_block(ctx.file, ops[0])
+        assert block is not None
+        _, end, body = block
+        drop = {line for op in ops for line in range(op.line - start, op.end_line - start + 1)}
+        kept = [line for i, line in enumerate(body) if i not in drop]
+        if all(not line.strip() or line.strip().startswith("#") for line in kept[1:]):
+            kept = []  # nothing else in the block
+        table = ctx.table_of(ops[0]) or "<table>"
+        creates = [_create(ctx, op, table) for op in ops]
+        fix = "\n".join([*kept, "# after the block: the indexes, built while writes go on",
+                         "with op.get_context().autocommit_block():",
+                         *[f"    {c}" for c in creates], _INVALID,
+                         *[_downgrade_note(op, name_of(op.get("index_name")), table)
+                           for op in ops]])
+        for op in ops[:1]:
+            names = ", ".join(n for n in (name_of(o.get("index_name")) for o in ops) if n)
+            yield _hit(ctx, op, table, names or None, fix, ("replace", start, end))
 
 
-def _hit(ctx: RuleContext, op: Operation, table: str, name: str | None, create: str,
-         drop: str | None) -> Hit:
-    fix = "\n".join([
-        "with op.get_context().autocommit_block():",
-        f"    {create}",
-    ])
-    if drop:
-        fix += "\n# and in downgrade():\nwith op.get_context().autocommit_block():\n    " + drop
+def _downgrade_note(op: Operation, name: str | None, table: str | None) -> str:
+    return (f"# and in downgrade(): op.drop_index({quote(name or '...')}, "
+            f"table_name={quote(table or '...')}, postgresql_concurrently=True) in an "
+            "autocommit block")
+
+
+def _hit(ctx: RuleContext, op: Operation, table: str, name: str | None, fix: str,
+         fix_at: tuple[str, int, int] | None = None) -> Hit:
     return ctx.hit(
         f"index {name + ' ' if name else ''}on {table} is built without CONCURRENTLY: "
         f"every write to {table} waits until the build ends",
-        fix, op, table=table, index=name)
+        fix, op, fix_at=fix_at, table=table, index=name)

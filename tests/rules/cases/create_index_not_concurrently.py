@@ -41,3 +41,31 @@ CASES = [
              op.create_index("ix_users_email", "users", ["email"])
          ''')]),
 ]
+
+CASES += [
+    dict(name="batch mode: the new column stays in the block, the index is built after it",
+         fires=True, names=['batch_op.add_column(sa.Column("nickname"',
+                            'op.create_index("ix_users_nickname", "users", ["nickname"]'],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.add_column(sa.Column("nickname", sa.String(50), nullable=True))
+                 batch_op.create_index("ix_users_nickname", ["nickname"], unique=False)
+         ''')]),
+    dict(name="a schema and a partial index: both kept", fires=True,
+         names=['schema="app"', "postgresql_where=", "postgresql_concurrently=True"],
+         revisions=[revision("a1", None, '''
+             op.execute("CREATE SCHEMA app")
+             op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("email", sa.String(255)), schema="app")
+         ''', 'op.drop_table("users", schema="app")\nop.execute("DROP SCHEMA app")'),
+                    revision("b2", "a1", '''
+             op.create_index("ix_users_email", "users", ["email"], schema="app",
+                             postgresql_where=sa.text("email IS NOT NULL"))
+         ''')]),
+    dict(name="CREATE INDEX among other statements: they are kept", fires=True,
+         names=["UPDATE users", "CREATE INDEX CONCURRENTLY ix_users_phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET phone = NULL WHERE phone = ''; "
+                        "CREATE INDEX ix_users_phone ON users (phone)")
+         ''')]),
+]
