@@ -136,6 +136,8 @@ def test_right_password_connects(library, postgres: Postgres):
     from conftest import PG_ROLE_PASSWORD
 
     name = postgres.create_database()
+    # the role may create the tables it will migrate (else role-cannot-migrate says so)
+    postgres.admin(f"GRANT CREATE ON SCHEMA public TO {PG_ROLE}", database=name)
     library.set_url(postgres.url(name, user=PG_ROLE, password=PG_ROLE_PASSWORD))
     result = library.cli("diagnose", "--format", "json")
     assert result.code == 0, result.output

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
 CONNECT_TIMEOUT = 5
+# The connect-timeout argument each driver takes; a driver not named here gets none.
+_TIMEOUT_ARG = {"psycopg": "connect_timeout", "psycopg2": "connect_timeout",
+                "pymysql": "connect_timeout", "mysqldb": "connect_timeout", "pg8000": "timeout"}
+# Async drivers are read through a sync driver of the same database (first one installed).
+_SYNC_DRIVERS = {"postgresql": ("psycopg", "psycopg2", "pg8000"),
+                 "mysql": ("pymysql", "mysqldb"), "mariadb": ("pymysql", "mysqldb"),
+                 "sqlite": ("pysqlite",)}
+_MODULES = {"psycopg": "psycopg", "psycopg2": "psycopg2", "pg8000": "pg8000",
+            "pymysql": "pymysql", "mysqldb": "MySQLdb", "pysqlite": "sqlite3"}
+_ASYNC_ONLY_QUERY = {"prepared_statement_cache_size", "prepared_statement_name_func",
+                     "async_fallback", "ssl"}
 SQLITE_BUSY_TIMEOUT = 10  # seconds a read waits for a writer's lock before SQLite gives up
 _SERVER_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 
@@ -65,6 +76,9 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
         )
     kwargs: dict[str, Any] = {"poolclass": NullPool}
     connect_args = dict((options or {}).get("connect_args", {}))
+    if _is_async(url):
+        url = sync_equivalent(url, url_text)
+        connect_args = {}  # they were written for the async driver
     try:
         if backend == "sqlite":
             path = sqlite_path(url)
@@ -75,8 +89,9 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
             else:
                 engine = create_engine(url, **kwargs)
             return engine
-        if backend in _SERVER_PORTS:  # psycopg and PyMySQL both take connect_timeout
-            connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        timeout_arg = _TIMEOUT_ARG.get(_driver(url))
+        if backend in _SERVER_PORTS and timeout_arg:  # each driver its own name, or none
+            connect_args.setdefault(timeout_arg, CONNECT_TIMEOUT)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
     except NoSuchModuleError as exc:
         raise DatabaseUrlInvalid(
@@ -96,6 +111,41 @@ def create_readonly_engine(url_text: str, options: dict[str, Any] | None = None)
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
     return engine
+
+
+def _driver(url: URL) -> str:
+    try:
+        return url.get_dialect().driver
+    except Exception:  # noqa: BLE001 - unknown driver: create_engine says so
+        return url.get_driver_name()
+
+
+def _is_async(url: URL) -> bool:
+    try:
+        return bool(url.get_dialect().is_async)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def sync_equivalent(url: URL, url_text: str) -> URL:
+    """The same database through a sync driver that is installed (asyncpg -> psycopg,
+    aiosqlite -> sqlite3, aiomysql -> PyMySQL): reading needs no event loop, and the
+    async driver need not even be installed."""
+    import importlib.util
+
+    backend = url.get_backend_name()
+    for driver in _SYNC_DRIVERS.get(backend, ()):
+        if importlib.util.find_spec(_MODULES[driver]) is not None:
+            query = {k: v for k, v in url.query.items() if k not in _ASYNC_ONLY_QUERY}
+            if backend == "postgresql" and "ssl" in url.query and "sslmode" not in query:
+                query["sslmode"] = url.query["ssl"]  # asyncpg's ssl=require is sslmode
+            return url.set(drivername=f"{backend}+{driver}", query=query)
+    raise DatabaseUnreachable(
+        f"the URL {mask_url(url_text)} uses the async driver {url.get_driver_name()}; "
+        f"migrate-doctor reads the database through a sync driver, and none for {backend} is "
+        "installed",
+        f"pip install {_driver_package(backend)} (in the environment migrate-doctor runs in)",
+        evidence={"reason": "driver"})
 
 
 def _sqlite_advice(reason: str, database: str) -> tuple[str, str]:

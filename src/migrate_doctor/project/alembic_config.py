@@ -69,7 +69,8 @@ def load_alembic_project(config: str | None, directory: str | None = None,
                          run_env: bool = True, url: str | None = None) -> Project:
     """Read alembic.ini; env.py runs now (``run_env``) or on first need (``ensure_env``)."""
     ini = Path(config or "alembic.ini")
-    project = Project(kind="alembic", config_file=ini, url_override=url)
+    project = Project(kind="alembic", config_file=ini, url_override=url,
+                      source_root=ini.resolve().parent)
     if not ini.is_file():
         project.problems.append(AppNotFound(
             f"no Flask app (FLASK_APP/--app) and no {ini} to load",
@@ -156,6 +157,7 @@ def read_env(project: Project) -> None:
 
     def configure(*args: Any, **kw: Any) -> None:
         captured.update(kw)
+        captured["_called"] = True
         connection = kw.get("connection")
         if connection is not None:
             captured["url"] = connection.engine.url.render_as_string(hide_password=False)
@@ -179,7 +181,7 @@ def read_env(project: Project) -> None:
                 pass
 
     with recording_environ() as reads:
-        outcome = run_user_code(run, "env.py")
+        outcome = run_user_code(run, "env.py", loading=True)
     exc = outcome.error
     if isinstance(exc, configparser.Error) or (  # the ini is where to fix it, read by env.py or not
             isinstance(exc, UnicodeDecodeError) and not _raised_in_env(exc)):
@@ -193,6 +195,7 @@ def read_env(project: Project) -> None:
     url = captured.get("url")
     if url is not None and not isinstance(url, str):
         url = url.render_as_string(hide_password=False)
+    project.env_url = url
     if project.url_override:
         project.url, project.url_source = project.url_override, "the --url option"
     elif url and url != project.url:
@@ -212,7 +215,9 @@ def read_env(project: Project) -> None:
     for key in ("version_table", "version_table_schema"):
         if captured.get(key):
             setattr(project, key, captured[key])
-    project.configure_args = {k: v for k, v in captured.items() if k not in ("url", "connection")}
+    project.configure_args = {k: v for k, v in captured.items()
+                              if k not in ("url", "connection", "_called")}
+    project.env_configured = bool(captured.get("_called"))
     metadata = captured.get("target_metadata")
     if isinstance(metadata, (list, tuple)):
         metadata = metadata[0] if metadata else None

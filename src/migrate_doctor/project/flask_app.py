@@ -26,7 +26,7 @@ def load_app_once(script_info: Any) -> tuple[Outcome[Any], list[EnvRead]]:
         return kept
     name = script_info.app_import_path or os.environ.get("FLASK_APP")
     with recording_environ() as reads:
-        outcome = run_user_code(script_info.load_app, f"app {name!r}" if name else "app")
+        outcome = run_user_code(script_info.load_app, f"app {name!r}" if name else "app", loading=True)
     kept = (outcome, list(reads))
     setattr(script_info, _OUTCOME, kept)
     return kept
@@ -65,7 +65,7 @@ def load_flask_project(script_info: Any, directory: str | None = None) -> Projec
     project.app_name = name or app.import_name
     project.app = app
     with recording_environ() as more:
-        read = run_user_code(lambda: _in_context(app, project, directory, reads + more), what)
+        read = run_user_code(lambda: _in_context(app, project, directory, reads + more), what, loading=True)
     if read.error is not None:
         project.problems.append(classify(read.error, what, set(), read.output))
     _remove_created_instance_folder(app, started)
@@ -95,7 +95,7 @@ def _retry_import(name: str | None) -> DoctorError | None:
     if not name:
         return None
     module = name.split(":", 1)[0].removesuffix(".py").replace("/", ".")
-    outcome = run_user_code(lambda: __import__(module), f"app {name!r}")
+    outcome = run_user_code(lambda: __import__(module), f"app {name!r}", loading=True)
     if outcome.error is not None:
         return classify(outcome.error, f"app {name!r}", set(), outcome.output)
     return None
@@ -123,6 +123,7 @@ def _read_app(app: Any, project: Project, directory: str | None,
             f"the app {project.app_name!r} does not set up Flask-Migrate",
             "add `migrate = Migrate(app, db)` (or migrate.init_app(app, db)) to the app factory"))
     project.migrations_dir = path.resolve()
+    project.source_root = Path(app.root_path)
     project.configure_args = dict(getattr(migrate, "configure_args", {}) or {})
     project.version_table = project.configure_args.get("version_table", "alembic_version")
     project.version_table_schema = project.configure_args.get("version_table_schema")

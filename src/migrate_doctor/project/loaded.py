@@ -31,6 +31,9 @@ class Project:
     version_table_schema: str | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)
     configure_args: dict[str, Any] = field(default_factory=dict)
+    env_configured: bool = False  # env.py ran as far as context.configure()
+    env_url: str | None = None  # secret: the URL env.py itself passed to configure()
+    source_root: Path | None = None  # where the project's own modules live (models, ...)
     # Problems met while loading: each becomes a finding (app-import-error, ...).
     problems: list[DoctorError] = field(default_factory=list)
     _metadata_loader: Callable[[], MetaData | None] | None = None
