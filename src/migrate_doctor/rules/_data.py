@@ -149,6 +149,22 @@ def derives(rhs: str, python: bool = False) -> bool:
     return False
 
 
+def prose(ctx: RuleContext) -> str:
+    """The author's words in the revision: its docstrings and comments, less the
+    suppression comments (``# migrate-doctor: ignore[...] reason``), which speak of one
+    statement to the tool."""
+    cache = ctx.__dict__.get("_author_prose")
+    if cache is None:
+        tree = ctx.file.tree
+        docs = [ast.get_docstring(node) or "" for node in ([tree] if tree else []) + [
+            n for n in (tree.body if tree else []) if isinstance(n, ast.FunctionDef)]]
+        comments = [line.split("#", 1)[1] for line in ctx.file.text.splitlines()
+                    if "#" in line and "migrate-doctor:" not in line
+                    and not line.lstrip().startswith(("revision", "down_revision"))]
+        cache = ctx.__dict__["_author_prose"] = " ".join(docs + comments).lower()
+    return cache
+
+
 def intent(ctx: RuleContext, op: Operation) -> str | None:
     """The author's words that every row is meant: a comment on the statement or in the few
     lines above it, the statement's own SQL comment, or the revision's message."""
@@ -156,13 +172,15 @@ def intent(ctx: RuleContext, op: Operation) -> str | None:
     said: list[str] = []
     for number in range(op.line, op.end_line + 1):  # inline and SQL comments of the call
         if 0 < number <= len(lines):
-            said += ["".join(g) for g in re.findall(r"#(.*)$|--(.*)$", lines[number - 1])]
+            if "migrate-doctor:" not in lines[number - 1]:
+                said += ["".join(g) for g in re.findall(r"#(.*)$|--(.*)$", lines[number - 1])]
     number = op.line - 1
     code_seen = 0
     while number > 0 and op.line - number <= 8:
         text = lines[number - 1].strip()
         if text.startswith("#"):
-            said.append(text[1:])
+            if "migrate-doctor:" not in text:
+                said.append(text[1:])
         elif text.startswith(("def ", "with ", "for ", "if ", "else", "elif ")):
             break
         elif text:
@@ -272,7 +290,7 @@ def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
     original = (original if original is not None else op.source if op is not None else
                 f"op.execute(sa.text({quote(s.text)}))").strip()
     return "\n".join([
-        f"# revision {ctx.revision}: {s.kind.upper()} in batches of {BATCH} rows along "
+        f"# {s.kind.upper()} in batches of {BATCH} rows along "
         f"{name}.{column}, each committed on its own,",
         "# so locks stay short and every row is done once; `--sql` writes the statement as it "
         "was.",

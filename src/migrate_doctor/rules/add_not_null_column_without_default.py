@@ -44,6 +44,7 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call
 from ..scripts.operations import Operation
+from ._data import prose
 from ._quote import ident, qualified
 from ._values import (LATER, Code, call, column_name, column_type, foreign_keys, is_call,
                       is_not_null, quote, type_family, type_name, type_source)
@@ -76,7 +77,7 @@ def _filled_by_database(ctx: RuleContext, column: Call, type_: Any) -> bool:
 
 
 def says_empty(ctx: RuleContext) -> bool:
-    return bool(_EMPTY_WORDS.search(ctx._prose))
+    return bool(_EMPTY_WORDS.search(prose(ctx)))
 
 
 def recently_created(ctx: RuleContext, table: str) -> bool:

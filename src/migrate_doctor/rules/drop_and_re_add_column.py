@@ -38,7 +38,7 @@ from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._data import intent
+from ._data import intent, prose
 from ._history import key
 from ._quote import ident
 from ._sql import from_text
@@ -83,10 +83,10 @@ def _values_kept(ctx: RuleContext, drop: Drop, add: Add) -> bool:
 
 
 def _said(ctx: RuleContext, drop: Drop, add: Add) -> bool:
-    if _RESET.search(ctx._prose):
+    if _RESET.search(prose(ctx)):
         return True
     return intent(ctx, drop.op) is not None and bool(
-        re.search(r"\b(all|every)\b.*\b(value|row)s?\b", ctx._prose))
+        re.search(r"\b(all|every)\b.*\b(value|row)s?\b", prose(ctx)))
 
 
 def _pg_type(type_: Any) -> str | None:

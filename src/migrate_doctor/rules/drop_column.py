@@ -2,7 +2,16 @@
 
 What it finds:
     `op.drop_column(...)`, `batch_op.drop_column(...)` or `ALTER TABLE ... DROP COLUMN` in
-    upgrade(), on a table this revision did not create.
+    upgrade(), on a table this revision did not create. Not reported when the running
+    release cannot be selecting the column:
+    - the column was added by this same upgrade() (a temporary column);
+    - another column takes its name in this upgrade() (re-added with a new type, or a new
+      column renamed into it: the swap of a type change);
+    - the table itself is dropped later in this upgrade() (drop-table's finding);
+    - the author says the code no longer uses it ("unused", "no longer used",
+      "deprecated", "obsolete", "removed from the model", ...), or the drop only runs
+      when an inspection finds the column (a clean-up of drift, behind `if ... in
+      inspector.get_columns(...)`).
 
 Why it matters:
     Dropping is a contract step. The application servers still running the previous
@@ -17,39 +26,162 @@ Example:
 Use instead:
     Stop using the column first: remove it from the model (or list it in
     `__mapper_args__ = {"exclude_properties": ["phone"]}`) and deploy that code. Then,
-    in a later revision that runs after the deploy:
+    in a later revision that runs after the deploy, say so and drop it:
+    # users.phone is no longer used: the model lost it in the previous release
     op.drop_column("users", "phone")
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.operations import Operation
-from ._values import call
+from ._data import prose
+from ._history import key
+from ._values import LATER, call, quote
+
+# the author's words that the running code does not use the column or table any more
+UNUSED = re.compile(
+    r"\bunused\b|\bno longer (?:used|needed|in use|mapped|read|referenced|required)\b|"
+    r"\bnot (?:used|in use|mapped|referenced) (?:any ?more|anywhere|by)\b|\bnot used\b|"
+    r"\bnever (?:used|mapped|read)\b|\bobsolete\b|\bdeprecated\b|\blong[- ]forgotten\b|"
+    r"\bleft ?over\b|\bunmapped\b|\bdead (?:column|table|field)s?\b|"
+    r"\bremoved (?:from (?:the )?(?:model|models|orm|code)|in (?:v?\d|[0-9a-f]{7,}|commit|"
+    r"release|version))", re.IGNORECASE)
+_INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_table_names|"
+                         r"has_table|table_exists)\b")
+
+
+def says_unused(ctx: RuleContext) -> str | None:
+    m = UNUSED.search(prose(ctx))
+    return m.group(0) if m else None
+
+
+def behind_inspection(ctx: RuleContext, op: Operation) -> bool:
+    """The op only runs when an inspection of the live database says so (``if "x" in
+    [c["name"] for c in inspector.get_columns("t")]:``, also through a variable holding
+    the inspection): a clean-up of drift."""
+    tree = ctx.file.tree
+    if tree is None or not _INSPECTING.search(ctx.file.text):
+        return False
+    text = ctx.file.text
+    inspected = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                 and _INSPECTING.search(ast.get_source_segment(text, node.value) or "")
+                 for t in node.targets if isinstance(t, ast.Name)}
+    lines = {op.line, *op.via}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if not (_INSPECTING.search(ast.get_source_segment(text, test) or "") or any(
+                isinstance(n, ast.Name) and n.id in inspected for n in ast.walk(test))):
+            continue
+        for stmt in node.body:
+            if any(stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno) for line in lines):
+                return True
+    return False
+
+
+def _table_dropped_later(ctx: RuleContext, table: str, op: Operation) -> bool:
+    at = ctx.position(op)
+    return any(step.position > at and step.table == key(table)
+               and step.kind in ("drop_table",) for step in ctx.flow.steps) or any(
+        step.position > at and step.statement is not None
+        and key(table) in {key(t) for t in step.statement.dropped_tables()}
+        for step in ctx.flow.steps)
+
+
+def _name_survives(ctx: RuleContext, table: str, column: str, op: Operation) -> bool:
+    """Another column holds the name once upgrade() is done (re-added or renamed into it)."""
+    at = ctx.position(op)
+    added = ctx.flow.added_at(table, column)
+    renamed = ctx.flow.renamed_into(table, column)
+    return (added is not None and added > at) or (renamed is not None and renamed > at) or any(
+        step.position > at and step.statement is not None and step.table == key(table)
+        and key(column) in {key(c) for c, _ in step.statement.added_columns()}
+        for step in ctx.flow.steps)
+
+
+def temporary(ctx: RuleContext, table: str, column: str, op: Operation) -> bool:
+    added = ctx.flow.added_at(table, column)
+    return added is not None and added < ctx.position(op)
+
+
+def _fix(ctx: RuleContext, op: Operation, table: str, column: str, sql: bool) -> str:
+    schema = op.schema
+    if ctx.dialect == "sqlite":
+        drop = "\n".join([
+            f"with op.batch_alter_table({quote(table)}"
+            + (f", schema={quote(schema)}" if schema else "") + ") as batch_op:",
+            "    " + call("batch_op.drop_column", column)])
+    else:
+        drop = call("op.drop_column", table, column, **({"schema": schema} if schema else {}))
+    return "\n".join([
+        f"# {table}.{column} goes in two steps: first deploy code without it (remove it from "
+        "the model, or exclude it:",
+        f'# __mapper_args__ = {{"exclude_properties": ["{column}"]}}), then drop it in a '
+        f"revision after {ctx.revision}:",
+        LATER,
+        f"# {table}.{column} is no longer used: the deployed code does not map it any more",
+        drop,
+    ]) if not sql else "\n".join([
+        f"# {table}.{column}: deploy code without it first; drop it in a revision after "
+        f"{ctx.revision}, saying it is no longer used",
+        LATER,
+        f"# {table}.{column} is no longer used: the deployed code does not map it any more",
+        drop,
+    ])
+
+
+def without_action(ctx: RuleContext, op: Operation, action: str) -> str | None:
+    """``op.execute("ALTER TABLE t <actions>")`` without the actions matching ``action``
+    (nothing when none is left); None when the op is not one such statement."""
+    statements = ctx.sql(op)
+    if len(statements) != 1 or statements[0].kind != "alter_table":
+        return None
+    s = statements[0]
+    m = re.match(r"(ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+)\s", s.text,
+                 re.IGNORECASE)
+    if m is None:
+        return None
+    keep = [a.strip() for a in s.actions if not re.match(action, a.strip(), re.IGNORECASE)]
+    if not keep:
+        return ""
+    return f"op.execute({quote(m.group(1) + ' ' + ', '.join(keep))})"
 
 
 @rule("drop-column", Severity.WARNING, "Column dropped while running code may still use it")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    found: list[tuple[Operation, str | None, str]] = []
+    found: list[tuple[Operation, str | None, str, bool]] = []
     for op in ctx.upgrade:
         if op.name == "drop_column" and isinstance(op.get("column_name"), str):
-            found.append((op, ctx.table_of(op), op.get("column_name")))
-        for s in ctx.sql(op):
-            found.extend((op, s.table, column) for column in s.dropped_columns())
-    for op, table, column in found:
-        if ctx.is_new_table(table, op):
+            found.append((op, ctx.table_of(op), op.get("column_name"), False))
+        statements = ctx.sql(op)
+        for s in statements:
+            found.extend((op, s.table, column, len(statements) == 1
+                          and len(s.actions) == 1) for column in s.dropped_columns())
+    if found and says_unused(ctx):
+        return
+    for op, table, column, whole_op in found:
+        if table is None:
             continue
-        table = table or "<table>"
-        fix = "\n".join([
-            f"# 1. deploy code that no longer reads or writes {table}.{column}: remove it from "
-            f'the model, or exclude it: __mapper_args__ = {{"exclude_properties": ["{column}"]}}',
-            f"# 2. then, in a revision that runs after that deploy (not in {ctx.revision} "
-            "with other changes):",
-            call("op.drop_column", table, column),
-        ])
+        if ctx.is_new_table(table, op) or temporary(ctx, table, column, op) \
+                or _name_survives(ctx, table, column, op) \
+                or _table_dropped_later(ctx, table, op) or behind_inspection(ctx, op):
+            continue
+        is_sql = op.name == "execute"
+        fix = _fix(ctx, op, table, column, is_sql)
+        if is_sql and not whole_op:
+            rest = without_action(ctx, op, r"DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?"
+                                           rf"\"?{re.escape(column)}\"?(?![\w$])")
+            if rest is None:
+                continue  # several statements: nothing to cut out safely
+            first, _, later = fix.partition(LATER)
+            fix = first + rest + "\n" + LATER + later
         yield ctx.hit(
             f"{table}.{column} is dropped: the running release still selects it and fails "
             "until the new code is deployed everywhere, and its data cannot be restored by "

@@ -1,10 +1,11 @@
 from . import USERS, revision
 
 CASES = [
-    dict(name="drop a column of an existing table", fires=True, names=["users", "phone"],
+    dict(name="drop a column of an existing table", fires=True,
+         names=["users", "phone", "no longer used"],
          revisions=[USERS, revision("b2", "a1", 'op.drop_column("users", "phone")')]),
     dict(name="batch drop", fires=True, dialect="sqlite", server_version=(3, 45),
-         names=["users", "name"],
+         names=["users", "name", "batch_op.drop_column"],
          revisions=[USERS, revision("b2", "a1", '''
              with op.batch_alter_table("users") as batch_op:
                  batch_op.drop_column("name")
@@ -13,10 +14,17 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("ALTER TABLE users DROP COLUMN IF EXISTS phone")
          ''')]),
+    dict(name="SQL drop among other actions: the rest of the statement stays", fires=True,
+         names=["ALTER TABLE users ADD COLUMN locale text", "phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD COLUMN locale text, DROP COLUMN phone")
+         ''')]),
     dict(name="a revision importing a module that is not installed is linted all the same",
          fires=True, names=["users", "phone"],
+         roundtrip="the revision imports a module that is not installed, on purpose",
          revisions=[USERS, revision("b2", "a1", 'op.drop_column("users", "phone")',
                                     header="import not_installed_anywhere_xyz")]),
+    # -- not reported -------------------------------------------------------------------
     dict(name="drop only in downgrade", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50)))
@@ -24,5 +32,28 @@ CASES = [
     dict(name="dropping a default is not dropping a column", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("ALTER TABLE users ALTER COLUMN name DROP DEFAULT")
+         ''')]),
+    dict(name="a temporary column of the same upgrade", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("name_tmp", sa.Text(), nullable=True))
+             op.execute("UPDATE users SET name_tmp = upper(name)")
+             op.drop_column("users", "name_tmp")
+         ''')]),
+    dict(name="a type change by swap: the name survives", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("phone_new", sa.Text(), nullable=True))
+             op.execute("UPDATE users SET phone_new = phone")
+             op.drop_column("users", "phone")
+             op.alter_column("users", "phone_new", new_column_name="phone")
+         ''')]),
+    dict(name="the author says the columns are unused", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.drop_column("users", "phone")
+         ''').replace('"""b2\n', '"""remove unused columns\n')]),
+    dict(name="a drift clean-up behind an inspection", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             columns = [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]
+             if "phone" in columns:
+                 op.drop_column("users", "phone")
          ''')]),
 ]
