@@ -5,7 +5,8 @@ What it finds:
     NULL` in `op.execute`) on a column of a table this revision did not create. On
     PostgreSQL 12 and later it stays quiet when a validated `CHECK (col IS NOT NULL)` on
     that column exists before it (created `NOT VALID` and validated, in this revision or
-    an earlier one): PostgreSQL then skips the scan.
+    an earlier one): PostgreSQL then skips the scan. Quiet too when the column is already
+    NOT NULL (a primary key, or created `nullable=False`): nothing is checked then.
 
 Why it matters:
     The database must read every row to prove there is no NULL. On PostgreSQL that full
@@ -19,74 +20,165 @@ Example:
 Use instead:
     op.execute("ALTER TABLE users ADD CONSTRAINT users_phone_not_null "
                "CHECK (phone IS NOT NULL) NOT VALID")
-    # in a later revision (the validation takes only a light lock):
-    op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_not_null")
-    op.alter_column("users", "phone", nullable=False)
+    with op.get_context().autocommit_block():  # commit; the validation takes a light lock
+        op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_phone_not_null")
+    op.alter_column("users", "phone", nullable=False)  # PostgreSQL 12+: no scan
     op.drop_constraint("users_phone_not_null", "users", type_="check")
+    (on PostgreSQL 11 keep the validated CHECK instead of SET NOT NULL; on SQLite and
+    MySQL, fill the NULLs first, in batches).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.operations import Operation
-from ._values import call
+from ._fixes import batch_block, batched, col, op_schema, pg_object_name, ref, sql_target
+from ._quote import ident
+from ._values import call, quote, render, type_family
 
 
-def _targets(ctx: RuleContext) -> Iterator[tuple[Operation, str | None, str]]:
+def _targets(ctx: RuleContext) -> Iterator[tuple[Operation, str | None, str | None, str]]:
+    """(op, table, schema, column) of each SET NOT NULL."""
     for op in ctx.upgrade:
         if op.name == "alter_column" and op.kwargs.get("nullable") is False:
             column = op.get("column_name")
             if isinstance(column, str):
-                yield op, ctx.table_of(op), column
+                yield op, ctx.table_of(op), op_schema(op), column
         for statement in ctx.sql(op):
             for column in statement.altered_columns(r"SET\s+NOT\s+NULL"):
-                yield op, statement.table, column
+                yield op, statement.table, sql_target(statement)[0], column
 
 
-def fix_for(ctx: RuleContext, table: str, column: str) -> str:
-    if not ctx.postgresql:
-        set_not_null = call("op.alter_column", table, column, nullable=False)
-        if ctx.dialect == "sqlite":
-            set_not_null = (f'with op.batch_alter_table("{table}") as batch_op:\n    '
-                            + call("batch_op.alter_column", column, nullable=False))
-        return "\n".join([
-            f"# revision {ctx.revision}: deploy code that never writes NULL, then fill the gaps "
-            "(in batches on a big table)",
-            f'op.execute("UPDATE {table} SET {column} = <value> WHERE {column} IS NULL")',
-            "# a later revision, once no NULL is left:",
-            set_not_null,
-        ])
-    check = f"{table}_{column}_not_null"
-    return "\n".join([
-        f"# revision {ctx.revision}: add the rule without checking the rows (no long lock)",
-        f'op.execute("ALTER TABLE {table} ADD CONSTRAINT {check} '
-        f'CHECK ({column} IS NOT NULL) NOT VALID")',
-        "# a later revision: validate (reads the table under a light lock), then set NOT NULL "
-        "without a scan (PostgreSQL 12+)",
-        f'op.execute("ALTER TABLE {table} VALIDATE CONSTRAINT {check}")',
-        call("op.alter_column", table, column, nullable=False),
-        call("op.drop_constraint", check, table, type_="check"),
-    ])
+_ZERO = {"text": "''", "integer": "0", "number": "0", "boolean": "false",
+         "time": "CURRENT_TIMESTAMP", "json": "'{}'"}
+
+
+def _fill_value(ctx: RuleContext, op: Operation, table: str, column: str) -> str:
+    """A value for the rows that have none: the column's server default, else the zero of
+    its type (the fix says to edit it)."""
+    for k in ("server_default", "existing_server_default"):
+        default = op.kwargs.get(k)
+        if isinstance(default, str):
+            return "'" + default.replace("'", "''") + "'"
+        text = getattr(default, "args", None)
+        if text and isinstance(text[0], str) and getattr(default, "name", "") == "text":
+            return text[0]
+    type_ = op.kwargs.get("existing_type") or ctx.history.column_type(table, column)
+    return _ZERO.get(type_family(ctx.resolve(type_)) or "", "''")
+
+
+def check_name(table: str, column: str) -> str:
+    return pg_object_name(table, column, "not_null")
+
+
+def not_null_steps(ctx: RuleContext, table: str, schema: str | None, columns: list[str],
+                   set_not_null: list[str]) -> list[str]:
+    """PostgreSQL: columns proven NOT NULL without a scan under ACCESS EXCLUSIVE: a CHECK
+    added NOT VALID, validated after a commit (a light lock), then ``set_not_null`` (the
+    caller's lines, which use the CHECK and skip the scan from PostgreSQL 12), then the
+    CHECK dropped. On PostgreSQL 11 the validated CHECK stays instead."""
+    d = ctx.dialect
+    target = ref(table, schema, d)
+    extra = f", schema={quote(schema)}" if schema else ""
+    checks = [(c, check_name(table, c)) for c in columns]
+    lines = [f"# revision {ctx.revision}: the rule for new rows at once, without reading the "
+             "table"]
+    lines += [f"op.execute({render(f'ALTER TABLE {target} ADD CONSTRAINT {ident(k, d)} CHECK ({col(c, d)} IS NOT NULL) NOT VALID')})"
+              for c, k in checks]
+    lines.append("with op.get_context().autocommit_block():  # commit, then check the rows "
+                 "under a light lock")
+    lines += [f"    op.execute({render(f'ALTER TABLE {target} VALIDATE CONSTRAINT {ident(k, d)}')})"
+              for _c, k in checks]
+    if ctx.version_below(12):
+        return lines + [
+            f"# PostgreSQL {'.'.join(map(str, ctx.server_version or ()))}: SET NOT NULL would "
+            "scan again; the validated CHECK keeps NULLs out. Set NOT NULL (and drop the "
+            "CHECK) once on PostgreSQL 12 or later, where it skips the scan."]
+    return lines + ["# PostgreSQL 12+: SET NOT NULL sees the validated CHECK and skips the scan",
+                    *set_not_null,
+                    *[f"op.drop_constraint({quote(k)}, {quote(table)}, type_=\"check\"{extra})"
+                      for _c, k in checks]]
+
+
+def fix_for(ctx: RuleContext, table: str, column: str | list[str], op: Operation | None = None,
+            schema: str | None = None) -> tuple[str, tuple[str, int, int] | None]:
+    """The fix of a SET NOT NULL on table.column(s) (the op that does it, when known; in
+    batch mode the whole block)."""
+    d = ctx.dialect
+    columns = [column] if isinstance(column, str) else column
+    original = _original(ctx, op) if op is not None else \
+        [call("op.alter_column", table, c, nullable=False) for c in columns]
+    block = batch_block(ctx.file, op) if op is not None and op.is_batch else None
+    if block is not None:
+        original = block[2]
+    if d == "postgresql":
+        lines = not_null_steps(ctx, table, schema, columns, original)
+    else:
+        lines = [f"# revision {ctx.revision}: deploy code that never writes NULL, then fill "
+                 "the rows that have none (edit the value: the one they must take)"]
+        for c in columns:
+            value = _fill_value(ctx, op, table, c) if op is not None else "''"
+            lines += batched(d, ref(table, schema, d), f"{col(c, d)} = {value}",
+                             f"{col(c, d)} IS NULL")
+        lines += original
+    return "\n".join(lines), (("replace", block[0], block[1]) if block is not None else None)
+
+
+def _original(ctx: RuleContext, op: Operation) -> list[str]:
+    """The op's own lines, dedented: its other changes (type, default) are kept."""
+    import textwrap
+
+    lines = ctx.file.text.splitlines()[op.line - 1:op.end_line]
+    return textwrap.dedent("\n".join(lines)).splitlines()
+
+
+def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
+    """An UPDATE earlier in upgrade() that writes the column's NULL rows."""
+    return any(step.table == table.lower() and step.writes(column) and step.statement
+               is not None and "NULL" in step.statement.text.upper()
+               for step in ctx.flow.before(ctx.position(op)))
+
+
+def _already_not_null(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
+    t = ctx.state_at(op).table(table)
+    known = t.columns.get(column.lower()) if t is not None else None
+    return known is not None and known.nullable is False
 
 
 @rule("set-not-null", Severity.WARNING, "NOT NULL set on an existing column")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    for op, table, column in _targets(ctx):
+    units: dict[Any, list[tuple[Operation, str, str | None, str]]] = {}
+    for op, table, schema, column in list(_targets(ctx)):
         if ctx.is_new_table(table, op):
             continue
         table = table or "<table>"
+        if _already_not_null(ctx, op, table, column):
+            continue
         if ctx.postgresql and not ctx.version_below(12) and \
                 ctx.state_at(op).not_null_check(table, column) is not None:
             continue
-        where = {"postgresql": "PostgreSQL scans the whole table under an ACCESS EXCLUSIVE lock",
-                 "sqlite": "the batch rebuild copies every row"}.get(
-            ctx.dialect or "", "the database scans (MySQL: copies) the whole table")
-        extra = (" (on this PostgreSQL version a validated CHECK does not help: the "
-                 "scan is skipped from 12 on)" if ctx.postgresql and ctx.version_below(12) else "")
+        if not ctx.postgresql and _filled_before(ctx, op, table, column):
+            continue  # the NULLs were filled just before: only PostgreSQL's scan is left
+        unit: Any = id(op)
+        if op.is_batch:
+            block = batch_block(ctx.file, op)
+            unit = ("batch", block[0]) if block is not None else unit
+        units.setdefault(unit, []).append((op, table, schema, column))
+    where = {"postgresql": "PostgreSQL scans the whole table under an ACCESS EXCLUSIVE lock",
+             "sqlite": "the batch rebuild copies every row"}.get(
+        ctx.dialect or "", "the database scans (MySQL: copies) the whole table")
+    extra = (" (on this PostgreSQL version a validated CHECK does not help: the "
+             "scan is skipped from 12 on)" if ctx.postgresql and ctx.version_below(12) else "")
+    for items in units.values():
+        op, table, schema, _ = items[0]
+        columns = list(dict.fromkeys(c for *_x, c in items))
+        fix, fix_at = fix_for(ctx, table, columns, op, schema)
+        shown = ", ".join(f"{table}.{c}" for c in columns)
         yield ctx.hit(
-            f"{table}.{column} is set NOT NULL: {where} to prove there is no NULL, and the "
-            f"upgrade fails if old code wrote one meanwhile{extra}",
-            fix_for(ctx, table, column), op, table=table, column=column)
+            f"{shown} {'is' if len(columns) == 1 else 'are'} set NOT NULL: {where} to prove "
+            f"there is no NULL, and the upgrade fails if old code wrote one meanwhile{extra}",
+            fix, op, fix_at=fix_at, table=table, column=columns[0], columns=columns)

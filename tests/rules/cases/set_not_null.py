@@ -63,3 +63,36 @@ CASES = [
              op.alter_column("users", "email", nullable=True)
          ''')]),
 ]
+
+CASES += [
+    dict(name="a schema and a reserved word: kept and quoted; the op's type change kept",
+         fires=True, names=['crm."user"', 'schema="crm"', "type_=sa.String(40)",
+                            "user_phone_not_null"],
+         revisions=[revision("a1", None, '''
+             op.execute("CREATE SCHEMA crm")
+             op.create_table("user", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("phone", sa.String(20)), schema="crm")
+         ''', 'op.drop_table("user", schema="crm")\nop.execute("DROP SCHEMA crm")'),
+                    revision("b2", "a1", '''
+             op.alter_column("user", "phone", existing_type=sa.String(20), type_=sa.String(40),
+                             nullable=False, schema="crm")
+         ''')]),
+    dict(name="two columns in one batch block: one finding, both proven", fires=True,
+         names=["users_phone_not_null", "users_name_not_null", "batch_op.alter_column"],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+                 batch_op.alter_column("name", nullable=False)
+         ''')]),
+    dict(name="the primary key is already NOT NULL", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "id", nullable=False, type_=sa.BigInteger())
+         ''')]),
+    dict(name="SQLite: the NULLs are filled just before the rebuild", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+]
