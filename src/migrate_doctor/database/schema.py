@@ -48,16 +48,17 @@ def _maybe(fn: Any, *args: Any, default: Any = None, **kwargs: Any) -> Any:
 def snapshot(conn: Any, exclude: set[str] | frozenset[str] = frozenset(),
              schema: str | None = None) -> Schema:
     """The schema of ``conn``'s database (one schema; the default one when None), less
-    the tables in ``exclude`` (the version table)."""
+    the tables in ``exclude`` (the version table). Read with SQLAlchemy's multi-table
+    reflection: one catalog query per kind of object, not one per table."""
     from sqlalchemy import inspect
 
     insp = inspect(conn)
     out: Schema = {"tables": {}, "enums": {}, "sequences": [], "views": {}, "triggers": {},
                    "functions": {}}
-    for table in sorted(insp.get_table_names(schema=schema)):
-        if table in exclude:
-            continue
-        out["tables"][table] = _table(conn, insp, table, schema)
+    names = [t for t in sorted(insp.get_table_names(schema=schema)) if t not in exclude]
+    multi = _Multi(insp, schema, names)
+    for table in names:
+        out["tables"][table] = _table(conn, multi, table)
     if conn.dialect.name == "postgresql":
         out["enums"] = {e["name"]: list(e["labels"])
                         for e in insp.get_enums(schema=schema or "public")}  # type: ignore[attr-defined]
@@ -70,9 +71,27 @@ def snapshot(conn: Any, exclude: set[str] | frozenset[str] = frozenset(),
     return out
 
 
-def _table(conn: Any, insp: Any, table: str, schema: str | None) -> dict[str, Any]:
+class _Multi:
+    """Each kind of reflected object for all the tables at once, by table name."""
+
+    def __init__(self, insp: Any, schema: str | None, names: list[str]) -> None:
+        self.insp, self.schema, self.names = insp, schema, names
+        self._got: dict[str, dict[str, Any]] = {}
+
+    def get(self, kind: str, table: str, default: Any) -> Any:
+        if kind not in self._got:
+            method = getattr(self.insp, f"get_multi_{kind}")
+            try:
+                found = method(schema=self.schema, filter_names=self.names)
+            except NotImplementedError:
+                found = {}
+            self._got[kind] = {key[1]: value for key, value in found.items()}
+        return self._got[kind].get(table, default)
+
+
+def _table(conn: Any, multi: _Multi, table: str) -> dict[str, Any]:
     columns = {}
-    for c in insp.get_columns(table, schema=schema):
+    for c in multi.get("columns", table, []):
         columns[c["name"]] = {
             "type": _type(conn, c["type"]),
             "nullable": bool(c.get("nullable", True)),
@@ -80,12 +99,12 @@ def _table(conn: Any, insp: Any, table: str, schema: str | None) -> dict[str, An
             "identity": bool(c.get("identity")),
             "comment": c.get("comment"),
         }
-    pk = insp.get_pk_constraint(table, schema=schema) or {}
+    pk = multi.get("pk_constraint", table, {}) or {}
     uniques = {}
-    for u in _maybe(insp.get_unique_constraints, table, schema=schema, default=[]) or []:
+    for u in multi.get("unique_constraints", table, []) or []:
         uniques[u.get("name") or "cols:" + ",".join(u["column_names"])] = list(u["column_names"])
     indexes = {}
-    for ix in insp.get_indexes(table, schema=schema):
+    for ix in multi.get("indexes", table, []):
         options = ix.get("dialect_options") or {}
         indexes[ix.get("name") or "cols:" + ",".join(str(c) for c in ix["column_names"])] = {
             "columns": [str(c) if c is not None else None for c in ix.get("column_names", [])],
@@ -94,7 +113,7 @@ def _table(conn: Any, insp: Any, table: str, schema: str | None) -> dict[str, An
             "where": _text(options.get("postgresql_where") or options.get("sqlite_where")),
         }
     fks = {}
-    for fk in insp.get_foreign_keys(table, schema=schema):
+    for fk in multi.get("foreign_keys", table, []):
         key = fk.get("name") or "cols:" + ",".join(fk["constrained_columns"])
         options = fk.get("options") or {}
         fks[key] = {
@@ -105,11 +124,11 @@ def _table(conn: Any, insp: Any, table: str, schema: str | None) -> dict[str, An
             "onupdate": (options.get("onupdate") or "").upper() or None,
         }
     checks = {}
-    for ck in _maybe(insp.get_check_constraints, table, schema=schema, default=[]) or []:
+    for ck in multi.get("check_constraints", table, []) or []:
         checks[ck.get("name") or "sql:" + _h(ck.get("sqltext"))] = _text(ck.get("sqltext"))
     if conn.dialect.name == "sqlite":
         _sqlite_extras(conn, table, uniques, fks)
-    comment = _maybe(insp.get_table_comment, table, schema=schema, default={}) or {}
+    comment = multi.get("table_comment", table, {}) or {}
     return {"columns": columns, "pk": list(pk.get("constrained_columns") or []),
             "uniques": uniques, "indexes": indexes, "foreign_keys": fks, "checks": checks,
             "comment": comment.get("text")}
