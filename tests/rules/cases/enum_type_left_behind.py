@@ -9,6 +9,8 @@ CASES = [
          ''', 'op.drop_table("orders")')]),
     dict(name="enum defined in a module variable, added in an earlier revision", fires=True,
          names=["tickets", "priority"],
+         roundtrip="its upgrade() adds a column of a PostgreSQL ENUM it never creates "
+                   "(op.add_column emits no CREATE TYPE): the revision cannot run as written",
          revisions=[revision("a1", None, '''
              op.create_table("tickets", sa.Column("id", sa.Integer()))
          '''), revision("b2", "a1", '''

@@ -1,5 +1,14 @@
 from . import USERS, revision
 
+# users.team_id and the teams table it refers to
+TEAMS = revision("a2", "a1", '''
+    op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
+    op.add_column("users", sa.Column("team_id", sa.Integer(), nullable=True))
+''', '''
+    op.drop_column("users", "team_id")
+    op.drop_table("teams")
+''')
+
 SQLITE = dict(dialect="sqlite", server_version=(3, 45, 1))
 
 CASES = [
@@ -10,7 +19,7 @@ CASES = [
          ''')]),
     dict(SQLITE, name="create_foreign_key outside batch", fires=True,
          names=["users", 'batch_op.create_foreign_key("fk_users_team", "teams"'],
-         revisions=[USERS, revision("b2", "a1", '''
+         revisions=[USERS, TEAMS, revision("b2", "a2", '''
              op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])
          ''')]),
     dict(name="drop_column on SQLite older than 3.35", fires=True, dialect="sqlite",
