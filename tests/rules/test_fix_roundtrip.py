@@ -43,12 +43,6 @@ from .test_rules import CASES
 
 # "rule-id::case name" -> what fails (step and error), until the rule's fix is mended.
 KNOWN_BROKEN: dict[str, str] = {
-    "batch-rebuild-with-foreign-keys::rebuild of a table with ON DELETE CASCADE children":
-        "sound: the fix replaces only the `with` line: the old batch_op.alter_column() is left "
-        "after the block, never run",
-    "batch-rebuild-with-foreign-keys::cascade from create_foreign_key and recreate=always":
-        "sound: the fix replaces only the `with` line: the old batch_op.add_column() is left after"
-        " the block, never run",
     "data-migration-imports-app-models::from app.models import User (not installed: linted all the"
     " same)":
         "upgrade head: NameError: name 'User' is not defined (the import is replaced, upgrade() "
