@@ -403,3 +403,21 @@ def _with_comment(steps: list[str], tail: list[str]) -> list[str]:
             out += tail
         out.append(line)
     return out
+
+
+def pk_using_index(ctx: RuleContext, table: str, schema: str | None, columns: list[str]
+                   ) -> list[str]:
+    """A primary key added without a write lock: its unique index built concurrently, then
+    attached (a brief lock; the columns must already be NOT NULL, or it scans)."""
+    d = ctx.dialect
+    name = pg_default_name("primary", table, [])
+    extra = f", schema={render(schema)}" if schema else ""
+    attach = (f"ALTER TABLE {ref(table, schema, d)} ADD CONSTRAINT {ident(name, d)} "
+              f"PRIMARY KEY USING INDEX {ident(name, d)}")
+    return [
+        "# the primary key: its unique index built while writes go on, then attached",
+        "with op.get_context().autocommit_block():",
+        f"    op.create_index({render(name)}, {render(table)}, {render(tuple(columns))}, "
+        f"unique=True{extra}, postgresql_concurrently=True)",
+        f"op.execute({render(attach)})",
+    ]

@@ -33,3 +33,51 @@ CASES = [
                                              server_default=sa.text("gen_random_uuid()")))
          ''')]),
 ]
+
+ASSOC = revision("a1", None, '''
+    op.create_table("tags", sa.Column("post_id", sa.Integer(), nullable=False),
+                    sa.Column("tag", sa.String(50), nullable=False))
+''', 'op.drop_table("tags")')
+
+CASES += [
+    dict(name="a NOT NULL uuid key with gen_random_uuid(): NOT NULL restored without a scan",
+         fires=True, names=["gen_random_uuid()", "roles_id_not_null", "nullable=False"],
+         also_quiet=["set-not-null"],
+         revisions=[revision("a1", None, '''
+             op.create_table("roles", sa.Column("name", sa.String(50)))
+         ''', 'op.drop_table("roles")'), revision("b2", "a1", '''
+             op.add_column("roles", sa.Column("id", sa.Uuid(),
+                                              server_default=sa.text("gen_random_uuid()"),
+                                              nullable=False))
+         ''')]),
+    dict(name="an integer primary key with autoincrement is SERIAL: a rewrite", fires=True,
+         names=["CREATE SEQUENCE tags_id_seq", "nextval('tags_id_seq')"],
+         revisions=[ASSOC, revision("b2", "a1", '''
+             op.add_column("tags", sa.Column("id", sa.Integer, primary_key=True,
+                                             autoincrement=True))
+         ''')]),
+    dict(name="ADD COLUMN id SERIAL PRIMARY KEY in SQL", fires=True,
+         names=["tags_id_seq", "PRIMARY KEY USING INDEX tags_pkey"],
+         revisions=[ASSOC, revision("b2", "a1", '''
+             op.execute("ALTER TABLE tags ADD COLUMN id SERIAL PRIMARY KEY")
+         ''')]),
+    dict(name="a multi-line DEFAULT expression stays one valid string", fires=True,
+         names=["signing_secret", "gen_random_uuid"],
+         revisions=[USERS, revision("b2", "a1", """
+             op.add_column("users", sa.Column("signing_secret", sa.String(), nullable=False,
+                           server_default=sa.text('''
+                               md5(gen_random_uuid()::text)
+                           ''')))
+         """)]),
+    dict(name="SQLite refuses it: batch mode re-creates the table", fires=True,
+         dialect="sqlite", server_version=(3, 45),
+         names=['recreate="always"', "randomblob"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("salt", sa.String(),
+                                              server_default=sa.text("(hex(randomblob(8)))")))
+         ''')]),
+    dict(name="an integer column that is not a key", fires=False,
+         revisions=[ASSOC, revision("b2", "a1", '''
+             op.add_column("tags", sa.Column("rank", sa.Integer(), nullable=True))
+         ''')]),
+]
