@@ -34,6 +34,8 @@ class RuleContext:
     env_source: str
     history: History  # the schema as the revisions before this one left it
     facts: ProjectFacts = field(default_factory=ProjectFacts)  # env.py, for every revision
+    # every readable revision file of the run, in upgrade order (for project-wide policies)
+    files: tuple[RevisionFile, ...] = ()
 
     # -- the revision ----------------------------------------------------------
     @cached_property

@@ -61,11 +61,13 @@ def _walk(files: list[RevisionFile], report_on: set[str] | None,
           entries: list[Entry[RuleContext]], history: History, findings: list[Finding],
           dialect: str | None, server_version: tuple[int, ...] | None,
           facts: ProjectFacts) -> None:
+    readable = tuple(rf for rf in files if rf.problem is None)
     for rf in files:
         if rf.problem is not None:  # unreadable: reported by script-syntax-error
             continue
         revision = rf.revision or rf.path.stem
-        ctx = RuleContext(rf, revision, dialect, server_version, facts.env_source, history, facts)
+        ctx = RuleContext(rf, revision, dialect, server_version, facts.env_source, history, facts,
+                          readable)
         if report_on is None or revision in report_on:
             for entry in entries:
                 findings.extend(entry.run(ctx))
