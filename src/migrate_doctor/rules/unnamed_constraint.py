@@ -292,3 +292,19 @@ def _drop_hit(ctx: RuleContext, op: Operation, table: str, kind: str | None) -> 
         f"drop_constraint on {table} has no name: it fails ('Constraint must have a "
         f"name'){said}", fix, op, Severity.ERROR, fix_at=fix_at, table=table,
         operation=op.name, function=op.function, name=named.name)
+
+
+def sqlite_drop_fix(ctx: RuleContext, op: Operation, table: str
+                    ) -> tuple[str, tuple[str, int, int] | None] | None:
+    """For sqlite-alter-without-batch: an unnamed drop in batch form, by the name it was
+    created under or through a naming convention (None when neither can be known)."""
+    kind = _kind(op)
+    if not kind:
+        return None
+    named, _source = _dropped_name(ctx, op, table)
+    create = _paired_create(ctx, op, table)
+    columns = columns_of(create) if create is not None else []
+    ref = create.get("referent_table") if create is not None else None
+    given = named.name if named.how == "named" else None
+    return _sqlite_drop(ctx, op, table, kind, columns, ref if isinstance(ref, str) else None,
+                        given)

@@ -57,3 +57,19 @@ CASES = [
              op.alter_column("users", "phone", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    dict(SQLITE, name="SQL ALTER COLUMN ... SET NOT NULL: in batch form", fires=True,
+         names=['with op.batch_alter_table("users") as batch_op:',
+                'batch_op.alter_column("phone", nullable=False)'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
+             op.execute("ALTER TABLE users ALTER COLUMN phone SET NOT NULL")
+         ''')]),
+    dict(SQLITE, name="drop_constraint(None) in downgrade: by the name upgrade gave it",
+         fires=True, names=['batch_op.drop_constraint("fk_users_team", type_="foreignkey")'],
+         revisions=[USERS, TEAMS, revision("b2", "a2", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.create_foreign_key("fk_users_team", "teams", ["team_id"], ["id"])
+         ''', 'op.drop_constraint(None, "users", type_="foreignkey")')]),
+]
