@@ -19,11 +19,11 @@ Use instead:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._values import one_line
 
 _SQL_KINDS = ("create_index", "drop_index", "reindex")
 
@@ -42,11 +42,12 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             continue
         table = ctx.table_of(op) or op.kwargs.get("table_name") or next(
             (s.table for s in ctx.sql(op) if s.table), None) or "<table>"
-        code = one_line(op.source)
+        original = textwrap.dedent("\n".join(
+            ctx.file.text.splitlines()[op.line - 1:op.end_line])).splitlines()
         fix = "\n".join([
-            f"# in {op.function}() of {ctx.revision}:",
+            f"# in {op.function}() of {ctx.revision}: commit first; CONCURRENTLY runs on its own",
             "with op.get_context().autocommit_block():",
-            f"    {code}",
+            *[f"    {line}" if line.strip() else line for line in original],
         ])
         yield ctx.hit(
             f"a concurrent index operation on {table} runs inside the migration's transaction: "

@@ -4,7 +4,9 @@ What it finds:
     downgrade() drops a table that has a native enum column (`sa.Enum(..., name=...)` or
     `postgresql.ENUM`, created by this revision or an earlier one) and does not drop the
     type: no `op.execute("DROP TYPE ...")` and no `sa.Enum(name=...).drop(op.get_bind())`.
-    PostgreSQL only.
+    Quiet for a type this file declares with `create_type=False` (created and dropped
+    elsewhere) and for a type another table still uses after the downgrade (dropping it
+    would fail). PostgreSQL only.
 
 Why it matters:
     `op.create_table` creates the enum type, but `op.drop_table` does not drop it. After a
@@ -24,15 +26,32 @@ Use instead:
 from __future__ import annotations
 
 import ast
+import textwrap
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ..scripts.expressions import dotted_name, to_value
+from ..scripts.expressions import Call, dotted_name, to_value
 from ._history import key
-from ._values import call, enum_name
+from ._quote import ident
+from ._values import enum_name, quote
 
 ANY = "*"
+
+
+def _not_created_here(ctx: RuleContext) -> set[str]:
+    """Enum types this file declares with create_type=False: another revision owns them."""
+    if "create_type" not in ctx.file.text or ctx.file.tree is None:
+        return set()
+    found = set()
+    for node in ast.walk(ctx.file.tree):
+        if isinstance(node, ast.Call):
+            value = to_value(node, ctx.file.text)
+            if isinstance(value, Call) and value.kwargs.get("create_type") is False:
+                name = enum_name(value)
+                if name:
+                    found.add(key(name))
+    return found
 
 
 def _dropped_types(ctx: RuleContext) -> set[str]:
@@ -65,16 +84,23 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     dropped = _dropped_types(ctx)
     if ANY in dropped:
         return
+    gone = {key(ctx.table_of(op) or "") for op in drops}
+    still_used = {key(e) for name, t in ctx.after.tables.items() if name not in gone
+                  for e in t.enums}
+    not_ours = _not_created_here(ctx)
     for op in drops:
         table = ctx.table_of(op)
         known = ctx.after.table(table)
         if known is None:
             continue
-        left = sorted(e for e in known.enums if key(e) not in dropped)
+        left = sorted(e for e in known.enums if key(e) not in dropped
+                      and key(e) not in still_used and key(e) not in not_ours)
         if not left:
             continue
-        fix = "\n".join(["def downgrade():", "    " + call("op.drop_table", table)]
-                        + [f'    op.execute("DROP TYPE IF EXISTS {e}")' for e in left])
+        original = textwrap.dedent("\n".join(ctx.file.text.splitlines()[op.line - 1:op.end_line]))
+        fix = "\n".join([original] + [
+            f"op.execute({quote('DROP TYPE IF EXISTS ' + ident(e, 'postgresql'))})"
+            for e in left])
         yield ctx.hit(
             f"downgrade() drops {table} but not its enum type{'s' if len(left) > 1 else ''} "
             f"{', '.join(left)}: the next upgrade fails with 'type \"{left[0]}\" already exists'",

@@ -38,8 +38,9 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     fix = "\n".join([
         f'revision = "{short}"',
         f'# and in every revision with down_revision = "{rev}": down_revision = "{short}"',
-        "# or widen the column in an earlier revision:",
-        'op.alter_column("alembic_version", "version_num", existing_type=sa.String(32), '
+        f"# (and the docstring's Revision ID). Or, before this revision runs anywhere, widen "
+        "the column in an earlier revision's upgrade():",
+        '#     op.alter_column("alembic_version", "version_num", existing_type=sa.String(32), '
         f"type_=sa.String({max(64, len(rev))}))",
     ])
     yield ctx.hit(

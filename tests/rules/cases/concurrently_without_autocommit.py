@@ -25,3 +25,15 @@ CASES = [
                  op.execute("CREATE INDEX CONCURRENTLY ix_users_name ON users (name)")
          ''')]),
 ]
+
+CASES += [
+    dict(name="an assignment and a multi-line call are kept as written", fires=True,
+         names=["index = op.create_index(", "postgresql_where="],
+         revisions=[USERS, revision("b2", "a1", '''
+             index = op.create_index(
+                 "ix_users_phone", "users", ["phone"],
+                 postgresql_concurrently=True,
+                 postgresql_where=sa.text("phone IS NOT NULL"),  # partial
+             )
+         ''')]),
+]

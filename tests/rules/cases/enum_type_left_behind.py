@@ -35,3 +35,21 @@ CASES = [
                              sa.Column("status", sa.Enum("a", "b", name="st", native_enum=False)))
          ''', 'op.drop_table("orders")')]),
 ]
+
+CASES += [
+    dict(name="a type another table still uses is left alone", fires=False,
+         revisions=[revision("a1", None, '''
+             op.create_table("orders", sa.Column("id", sa.Integer()),
+                             sa.Column("status", sa.Enum("new", "paid", name="order_status")))
+         ''', 'op.drop_table("orders")\nop.execute("DROP TYPE order_status")'),
+                    revision("b2", "a1", '''
+             op.create_table("returns", sa.Column("id", sa.Integer()),
+                             sa.Column("status", postgresql.ENUM(name="order_status",
+                                                                 create_type=False)))
+         ''', 'op.drop_table("returns")', header="from sqlalchemy.dialects import postgresql")]),
+    dict(name="the type name is a reserved word: quoted", fires=True, names=['DROP TYPE IF EXISTS "order"'],
+         revisions=[revision("a1", None, '''
+             op.create_table("purchases", sa.Column("id", sa.Integer()),
+                             sa.Column("kind", sa.Enum("a", "b", name="order")))
+         ''', 'op.drop_table("purchases")')]),
+]
