@@ -47,9 +47,6 @@ KNOWN_BROKEN: dict[str, str] = {
     " same)":
         "upgrade head: NameError: name 'User' is not defined (the import is replaced, upgrade() "
         "still uses User)",
-    "enum-type-left-behind::drop_table in downgrade leaves the enum type":
-        "downgrade: `def downgrade():` pasted inside downgrade() defines a nested function; table "
-        "orders and type order_status are left behind",
     "missing-downgrade::downgrade function missing":
         "upgrade head: table teams is not created: the new `def downgrade():` replaces the "
         "create_table line of upgrade() (needs fix_at insert)",
@@ -72,8 +69,6 @@ KNOWN_BROKEN: dict[str, str] = {
         "lint again: the fix still renames the table in this revision: the rule fires again",
     "rename-table::SQL rename":
         "lint again: the fix still renames the table in this revision: the rule fires again",
-    "revision-id-too-long::a 44-character id":
-        "sound: the 'or widen the column' alternative pastes op.alter_column() at module level",
 }
 
 UNSUPPORTED_DIALECTS = {"mysql": "MySQL/MariaDB is not set up for the round trip yet"}
