@@ -85,8 +85,12 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     if ANY in dropped:
         return
     gone = {key(ctx.table_of(op) or "") for op in drops}
+    dropped_columns = {(key(ctx.table_of(op) or ""), key(op.get("column_name")))
+                       for op in ctx.downgrade if op.name == "drop_column"
+                       and isinstance(op.get("column_name"), str)}
     still_used = {key(e) for name, t in ctx.after.tables.items() if name not in gone
-                  for e in t.enums}
+                  for column, c in t.columns.items() if (name, column) not in dropped_columns
+                  for e in [enum_name(c.type)] if e}
     not_ours = _not_created_here(ctx)
     for op in drops:
         table = ctx.table_of(op)
