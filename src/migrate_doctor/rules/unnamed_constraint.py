@@ -13,8 +13,9 @@ What it finds:
       is SQLite (no name at all) or unknown, or the project runs on several databases
       (env.py renders batch mode or names another database, or a revision tests the
       dialect). Quiet when env.py's metadata has a naming convention (the constraint is
-      then named by it) and for a project on PostgreSQL or MySQL alone, which name
-      unnamed constraints predictably.
+      then named by it), for a project on PostgreSQL or MySQL alone, which name unnamed
+      constraints predictably, and for a create behind a dialect test that only the target
+      passes.
 
 Why it matters:
     `drop_constraint(None, ...)` fails outright: `Constraint must have a name`. A
@@ -108,6 +109,22 @@ def _created_name(ctx: RuleContext, create: Operation, table: str) -> Named:
             number += 1
     return database_name(ctx, kind, table, columns, referent if isinstance(referent, str)
                          else None, _text(condition), taken, number)
+
+
+def _only_here(ctx: RuleContext, op: Operation) -> bool:
+    """True when a dialect test keeps the op from running on every other database: it is
+    created (and named) by the target alone."""
+    from ._guards import skipped_lines
+
+    cache: dict[str, list[tuple[int, int]]] = ctx.__dict__.setdefault("_skipped_by", {})
+    for other in ("postgresql", "mysql", "sqlite"):
+        if other == ctx.dialect:
+            continue
+        if other not in cache:
+            cache[other] = skipped_lines(ctx.file.tree, other)
+        if not any(start <= op.line <= end for start, end in cache[other]):
+            return False
+    return True
 
 
 def _text(value: Any) -> str | None:
@@ -229,7 +246,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             continue  # the naming convention names it
         if portable is None:
             portable = several_databases(ctx)
-        if ctx.dialect in ("postgresql", "mysql") and not portable:
+        if ctx.dialect in ("postgresql", "mysql") and (not portable or _only_here(ctx, op)):
             continue  # one database, which names it predictably
         named = _created_name(ctx, op, table)
         columns = columns_of(op)

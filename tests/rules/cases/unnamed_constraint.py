@@ -111,3 +111,12 @@ CASES += [
              op.drop_table("households")
          ''')]),
 ]
+
+CASES += [
+    dict(name="created only on MySQL, behind a dialect test: MySQL alone names it",
+         fires=False, dialect="mysql", server_version=(8, 0),
+         revisions=[TEAMS, revision("b2", "a1", '''
+             if op.get_context().dialect.name in ("mysql", "mariadb"):
+                 op.create_foreign_key(None, "users", "teams", ["team_id"], ["id"])
+         ''')]),
+]
