@@ -247,6 +247,25 @@ def several_databases(ctx: RuleContext) -> bool:
         "if " in ctx.file.text and tests_dialect(ctx.file.tree))
 
 
+_READS_CONVENTION = re.compile(r"\w\.naming_convention\b|MetaData\([^)]*\bnaming_convention\s*=")
+_CONVENTION_SEEN: dict[int, tuple[Any, bool]] = {}
+
+
+def revisions_name_constraints(ctx: RuleContext) -> bool:
+    """True when a revision of the project reads the models' naming convention
+    (``orm.meta.naming_convention``) or builds a MetaData with one: the project's metadata
+    names constraints, even where env.py does not show it."""
+    files = ctx.files
+    cached = _CONVENTION_SEEN.get(id(files))
+    if cached is not None and cached[0] is files:
+        return cached[1]
+    found = any(_READS_CONVENTION.search(_code(f.text)) for f in files)
+    if len(_CONVENTION_SEEN) > 8:
+        _CONVENTION_SEEN.clear()
+    _CONVENTION_SEEN[id(files)] = (files, found)
+    return found
+
+
 def _code(text: str) -> str:
     """Python source without its comments."""
     return "\n".join(line.split("#", 1)[0] for line in text.splitlines())

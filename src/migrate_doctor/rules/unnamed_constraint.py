@@ -12,8 +12,9 @@ What it finds:
       batch mode), when the name the constraint gets depends on the database: the target
       is SQLite (no name at all) or unknown, or the project runs on several databases
       (env.py renders batch mode or names another database, or a revision tests the
-      dialect). Quiet when env.py's metadata has a naming convention (the constraint is
-      then named by it), for a project on PostgreSQL or MySQL alone, which name unnamed
+      dialect). Quiet when the metadata has a naming convention (the constraint is then
+      named by it: env.py or the project's models say so, or a revision reads
+      `metadata.naming_convention`), for a project on PostgreSQL or MySQL alone, which name unnamed
       constraints predictably, and for a create behind a dialect test that only the target
       passes.
 
@@ -45,7 +46,8 @@ from typing import Any
 from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.operations import Operation
-from ._constraints import Named, columns_of, database_name, several_databases
+from ._constraints import (Named, columns_of, database_name, revisions_name_constraints,
+                           several_databases)
 from ._fixes import batch_block
 from ._history import key
 from ._values import name_of, render
@@ -242,7 +244,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         if op.name == "drop_constraint":
             yield _drop_hit(ctx, op, table, kind)
             continue
-        if ctx.facts.names_constraints:
+        if ctx.facts.names_constraints or revisions_name_constraints(ctx):
             continue  # the naming convention names it
         if portable is None:
             portable = several_databases(ctx)

@@ -120,3 +120,13 @@ CASES += [
                  op.create_foreign_key(None, "users", "teams", ["team_id"], ["id"])
          ''')]),
 ]
+
+CASES += [
+    dict(name="another revision reads the models' naming convention: named by it", fires=False,
+         env=MULTI_ENV,
+         revisions=[TEAMS, revision("b1", "a1", header="from myapp import orm\n"
+                                    "convention = orm.meta.naming_convention"),
+                    revision("b2", "b1", '''
+             op.create_foreign_key(None, "users", "teams", ["team_id"], ["id"])
+         ''')]),
+]
