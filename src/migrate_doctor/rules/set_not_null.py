@@ -137,9 +137,11 @@ def _original(ctx: RuleContext, op: Operation) -> list[str]:
 
 
 def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
-    """An UPDATE earlier in upgrade() that writes the column's NULL rows."""
+    """An UPDATE earlier in upgrade() that writes the column of its NULL rows (WHERE ...
+    IS NULL) or of every row (no WHERE)."""
     return any(step.table == table.lower() and step.writes(column) and step.statement
-               is not None and "NULL" in step.statement.text.upper()
+               is not None and ("NULL" in step.statement.text.upper()
+                                or not step.statement.has_where)
                for step in ctx.flow.before(ctx.position(op)))
 
 
