@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import collections
+import contextlib
 import datetime
 import decimal
 import re
 import textwrap
+import time
 import uuid
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,42 +40,37 @@ sqlalchemy.url = {url}
 # A generic env.py: online mode, Alembic's defaults (one transaction for the whole run, as
 # transaction_per_migration is not set), batch mode for SQLite. SQLite enforces foreign
 # keys (PRAGMA foreign_keys=ON on every connection), as apps that rely on them do: that is
-# when a batch rebuild of a parent table can lose or refuse rows.
+# when a batch rebuild of a parent table can lose or refuse rows. The round trip hands it
+# the test's engine (config.attributes, Alembic's pattern for programmatic use: one
+# dialect set-up and one statement cache per test); run by hand, it builds one from the URL.
 ENV_PY = '''\
-import time
-
 from alembic import context
 from sqlalchemy import create_engine, event, pool
 
 config = context.config
-URL = config.get_main_option("sqlalchemy.url")
-SECONDS = float(config.get_main_option("roundtrip_seconds", "20"))
 
 
-def run_migrations_online():
-    engine = create_engine(URL, poolclass=pool.NullPool)
-    sqlite = engine.dialect.name == "sqlite"
-    if sqlite:
+def _engine():
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _foreign_keys_on(dbapi_connection, record):
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    return engine
 
-    started = time.monotonic()
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _deadline(conn, cursor, statement, parameters, ctx, executemany):
-        if time.monotonic() - started > SECONDS:
-            raise RuntimeError(f"still sending statements after {SECONDS:.0f}s "
-                               f"(a loop that does not end?): {statement[:200]}")
-
+def run_migrations_online():
+    given = config.attributes.get("engine")
+    engine = given if given is not None else _engine()
     try:
         with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=None,
-                              render_as_batch=sqlite)
+                              render_as_batch=engine.dialect.name == "sqlite")
             with context.begin_transaction():
                 context.run_migrations()
     finally:
-        engine.dispose()
+        if given is None:
+            engine.dispose()
 
 
 if context.is_offline_mode():
@@ -168,10 +166,24 @@ class DatabasePool:
 
 # -- the scratch project ------------------------------------------------------------------
 
+def make_engine(url: str) -> Any:
+    """The test's engine: one dialect set-up, one statement cache, one pooled connection
+    for every step; SQLite with foreign keys enforced on every connection."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, pool_size=1, max_overflow=2) \
+        if not url.startswith("sqlite") else sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        @sa.event.listens_for(engine, "connect")
+        def _foreign_keys_on(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    return engine
+
+
 @dataclass
 class Project:
     root: Path
-    url: str
+    engine: Any
     files: list[Path] = field(default_factory=list)  # the case's revisions, in upgrade order
 
     @property
@@ -181,17 +193,41 @@ class Project:
     def config(self) -> Any:
         from alembic.config import Config
 
-        return Config(str(self.root / "alembic.ini"))
+        config = Config(str(self.root / "alembic.ini"))
+        config.attributes["engine"] = self.engine
+        return config
 
     def upgrade(self, target: str) -> None:
         from alembic import command
 
-        command.upgrade(self.config(), target)
+        with deadline(self.engine):
+            command.upgrade(self.config(), target)
 
     def downgrade(self, target: str) -> None:
         from alembic import command
 
-        command.downgrade(self.config(), target)
+        with deadline(self.engine):
+            command.downgrade(self.config(), target)
+
+
+@contextlib.contextmanager
+def deadline(engine: Any, seconds: float = SECONDS) -> Iterator[None]:
+    """Fail a command still sending statements after ``seconds``: a loop that does not
+    end (a batched backfill whose WHERE keeps matching the rows it did)."""
+    import sqlalchemy as sa
+
+    started = time.monotonic()
+
+    def check(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if time.monotonic() - started > seconds:
+            raise RuntimeError(f"still sending statements after {seconds:.0f}s "
+                               f"(a loop that does not end?): {statement[:200]}")
+
+    sa.event.listen(engine, "before_cursor_execute", check)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", check)
 
 
 def write_revisions(folder: Path, revisions: list[str]) -> list[Path]:
@@ -205,47 +241,40 @@ def write_revisions(folder: Path, revisions: list[str]) -> list[Path]:
     return paths
 
 
-def make_project(root: Path, url: str, revisions: list[str]) -> Project:
+def make_project(root: Path, engine: Any, revisions: list[str]) -> Project:
     """alembic.ini, env.py and versions/NNN_case.py for each revision text (Alembic imports
     every file of versions/ on each command: the last revision is written only once the
     database stands at the one before it)."""
     root.mkdir(parents=True, exist_ok=True)
+    url = engine.url.render_as_string(hide_password=False)
     (root / "alembic.ini").write_text(
-        ALEMBIC_INI.format(script_location=root, url=url.replace("%", "%%"))
-        + f"roundtrip_seconds = {SECONDS}\n", encoding="utf-8")
+        ALEMBIC_INI.format(script_location=root, url=url.replace("%", "%%")), encoding="utf-8")
     (root / "env.py").write_text(ENV_PY, encoding="utf-8")
-    project = Project(root, url)
+    project = Project(root, engine)
     project.files = write_revisions(project.versions, revisions)
     return project
 
 
 # -- rows ---------------------------------------------------------------------------------
 
-def fill_tables(url: str, rows: int = ROWS) -> dict[str, int]:
+def fill_tables(engine: Any, rows: int = ROWS) -> dict[str, int]:
     """Insert ``rows`` generated rows into every table (parents first), values by column
     type; NOT NULL, primary keys, uniques (values differ per row) and foreign keys (values
     read back from the referred table) are respected; columns with a server default or
     identity are left to the database. Returns the row count per table."""
     import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
 
-    engine = sa.create_engine(url, poolclass=NullPool)
     counts: dict[str, int] = {}
-    try:
-        with engine.begin() as conn:
-            if engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-            metadata = sa.MetaData()
-            metadata.reflect(bind=conn)
-            for table in metadata.sorted_tables:
-                if table.name == "alembic_version":
-                    continue
-                referred = _referred_rows(conn, table)
-                values = [_row(table, n, referred) for n in range(1, rows + 1)]
-                conn.execute(table.insert(), values)
-                counts[table.name] = rows
-    finally:
-        engine.dispose()
+    with engine.begin() as conn:
+        metadata = sa.MetaData()
+        metadata.reflect(bind=conn)
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            referred = _referred_rows(conn, table)
+            values = [_row(table, n, referred) for n in range(1, rows + 1)]
+            conn.execute(table.insert(), values)
+            counts[table.name] = rows
     return counts
 
 
@@ -515,50 +544,40 @@ def created_things(path: Path, dialect: str | None) -> set[Thing]:
     return things
 
 
-def missing_things(url: str, things: set[Thing]) -> list[str]:
+def missing_things(engine: Any, things: set[Thing]) -> list[str]:
     """Those of ``things`` the database does not have."""
     import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
 
-    engine = sa.create_engine(url, poolclass=NullPool)
     missing = []
-    try:
-        with engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            for kind, schema, table, name in sorted(things, key=str):
-                where = f"{schema}.{table}" if schema else table
-                if not inspector.has_table(table, schema=schema):
-                    missing.append(f"table {where}")
-                elif kind == "column" and name not in {
-                        c["name"] for c in inspector.get_columns(table, schema=schema)}:
-                    missing.append(f"column {where}.{name}")
-                elif kind == "index" and name not in {
-                        i["name"] for i in inspector.get_indexes(table, schema=schema)}:
-                    missing.append(f"index {name} on {where}")
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        for kind, schema, table, name in sorted(things, key=str):
+            where = f"{schema}.{table}" if schema else table
+            if not inspector.has_table(table, schema=schema):
+                missing.append(f"table {where}")
+            elif kind == "column" and name not in {
+                    c["name"] for c in inspector.get_columns(table, schema=schema)}:
+                missing.append(f"column {where}.{name}")
+            elif kind == "index" and name not in {
+                    i["name"] for i in inspector.get_indexes(table, schema=schema)}:
+                missing.append(f"index {name} on {where}")
     return missing
 
 
-def schema_of(url: str) -> dict[str, Any]:
+def schema_of(engine: Any) -> dict[str, Any]:
     """Tables with their column names, and PostgreSQL enum types: what a downgrade() must
     give back."""
     import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
 
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            found: dict[str, Any] = {
-                f"table {t}": sorted(c["name"] for c in inspector.get_columns(t))
-                for t in inspector.get_table_names() if t != "alembic_version"}
-            if engine.dialect.name == "postgresql":
-                enums = inspector.get_enums(schema="*")  # type: ignore[attr-defined]
-                found.update({f"enum type {e['name']}": sorted(e["labels"]) for e in enums})
-            return found
-    finally:
-        engine.dispose()
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        found: dict[str, Any] = {
+            f"table {t}": sorted(c["name"] for c in inspector.get_columns(t))
+            for t in inspector.get_table_names() if t != "alembic_version"}
+        if engine.dialect.name == "postgresql":
+            enums = inspector.get_enums(schema="*")  # type: ignore[attr-defined]
+            found.update({f"enum type {e['name']}": sorted(e["labels"]) for e in enums})
+        return found
 
 
 def schema_difference(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -100,7 +100,7 @@ PARAMS = _params()
 @pytest.fixture(scope="module")
 def databases(postgres: Any, request: pytest.FixtureRequest) -> Iterator[rt.DatabasePool]:
     wanted = sum(1 for item in request.session.items
-                 if "database_url" in getattr(item, "fixturenames", ())
+                 if "database" in getattr(item, "fixturenames", ())
                  and item.get_closest_marker("skip") is None
                  and getattr(item, "callspec", None) is not None
                  and item.callspec.params["case"].get("dialect", "postgresql") != "sqlite")
@@ -112,15 +112,20 @@ def databases(postgres: Any, request: pytest.FixtureRequest) -> Iterator[rt.Data
 
 
 @pytest.fixture
-def database_url(case: dict[str, Any], request: pytest.FixtureRequest,
-                 tmp_path: Path) -> Iterator[str]:
-    """A fresh database of the case's dialect: a SQLite file, or a PostgreSQL database."""
+def database(case: dict[str, Any], request: pytest.FixtureRequest,
+             tmp_path: Path) -> Iterator[Any]:
+    """An engine on a fresh database of the case's dialect: a SQLite file, or a PostgreSQL
+    database."""
     if case.get("dialect", "postgresql") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'app.db'}"
+        engine = rt.make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+        yield engine
+        engine.dispose()
         return
     pool: rt.DatabasePool = request.getfixturevalue("databases")
     name = pool.take()
-    yield pool.url(name)
+    engine = rt.make_engine(pool.url(name))
+    yield engine
+    engine.dispose()
     pool.drop(name)
 
 
@@ -142,9 +147,8 @@ def _lint(case: dict[str, Any], files: list[Path], report_on: set[str],
 
 
 @pytest.mark.parametrize(("rule_id", "case"), PARAMS)
-def test_fix_round_trip(rule_id: str, case: dict[str, Any], database_url: str,
+def test_fix_round_trip(rule_id: str, case: dict[str, Any], database: Any,
                         tmp_path: Path) -> None:
-    url = database_url
     dialect = case.get("dialect", "postgresql")
     original = case["revisions"][-1]
     last_id = rt.revision_id(original)
@@ -180,13 +184,13 @@ def test_fix_round_trip(rule_id: str, case: dict[str, Any], database_url: str,
                     + shown)
 
     # 1, 2. the project without its last revision; the database there, holding rows
-    project = rt.make_project(tmp_path / "project", url, case["revisions"][:-1])
+    project = rt.make_project(tmp_path / "project", database, case["revisions"][:-1])
     previous = rt.revision_id(case["revisions"][-2]) if len(case["revisions"]) > 1 else "base"
     if project.files:
         rt.quietly(f"alembic upgrade {previous} (the case's earlier revisions)",
                    project.upgrade, previous)
-    rt.quietly("inserting generated rows", rt.fill_tables, url)
-    before = rt.schema_of(url) if applied.in_downgrade else None
+    rt.quietly("inserting generated rows", rt.fill_tables, database)
+    before = rt.schema_of(database) if applied.in_downgrade else None
 
     # the fixed revision, and the later one, join the project
     files = [*project.files, project.versions / linted[-1].name]
@@ -200,14 +204,14 @@ def test_fix_round_trip(rule_id: str, case: dict[str, Any], database_url: str,
     # 4. upgrade head on the rows; what the revision created by name is there; a fix in
     # downgrade() gives back the schema the database had before
     rt.quietly("alembic upgrade head", project.upgrade, "head", context=shown)
-    missing = rt.missing_things(url, rt.created_things(linted[-1], dialect))
+    missing = rt.missing_things(database, rt.created_things(linted[-1], dialect))
     if missing:
         pytest.fail("after the fix, upgrade head leaves out what the original revision "
                     f"created: {', '.join(missing)}{shown}")
     if before is not None:
         rt.quietly(f"alembic downgrade {previous} (the fix went into downgrade())",
                    project.downgrade, previous, context=shown)
-        changed = rt.schema_difference(before, rt.schema_of(url))
+        changed = rt.schema_difference(before, rt.schema_of(database))
         if changed:
             pytest.fail(f"after downgrade to {previous}, the schema is not what it was: "
                         f"{'; '.join(changed)}{shown}")
@@ -311,9 +315,9 @@ def test_generated_rows_keep_the_constraints(tmp_path: Path) -> None:
              sa.Column("score", sa.Numeric(5, 2)), sa.Column("data", sa.JSON),
              sa.Column("token", sa.Uuid), sa.Column("since", sa.Date),
              sa.Column("note", sa.Text, server_default="x"))
-    engine = sa.create_engine(url)
+    engine = rt.make_engine(url)
     metadata.create_all(engine)
-    assert rt.fill_tables(url) == {"teams": rt.ROWS, "members": rt.ROWS}
+    assert rt.fill_tables(engine) == {"teams": rt.ROWS, "members": rt.ROWS}
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
         assert conn.exec_driver_sql(
@@ -321,4 +325,17 @@ def test_generated_rows_keep_the_constraints(tmp_path: Path) -> None:
             "AND note = 'x' AND joined IS NOT NULL").scalar() == rt.ROWS
         kinds = {r[0] for r in conn.exec_driver_sql("SELECT kind FROM teams")}
         assert kinds == {"a", "it's"}  # SQLite: a non-native enum, read from its CHECK
+    engine.dispose()
+
+
+def test_a_loop_that_does_not_end_fails(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    engine = rt.make_engine(f"sqlite:///{tmp_path / 'loop.db'}")
+    with pytest.raises(RuntimeError, match="a loop that does not end"):
+        with rt.deadline(engine, 0.05), engine.connect() as conn:
+            while conn.execute(sa.text("SELECT 1")).scalar():
+                pass
+    with engine.connect() as conn:  # the listener is gone with the block
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
     engine.dispose()
