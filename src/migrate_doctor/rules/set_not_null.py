@@ -138,11 +138,19 @@ def _original(ctx: RuleContext, op: Operation) -> list[str]:
 
 def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
     """An UPDATE earlier in upgrade() that writes the column of its NULL rows (WHERE ...
-    IS NULL) or of every row (no WHERE)."""
-    return any(step.table == table.lower() and step.writes(column) and step.statement
-               is not None and ("NULL" in step.statement.text.upper()
-                                or not step.statement.has_where)
-               for step in ctx.flow.before(ctx.position(op)))
+    IS NULL) or of every row (no WHERE), or a DELETE of the rows where it IS NULL."""
+    import re
+
+    null_rows = re.compile(rf"\b{re.escape(column)}\W*\s+IS\s+NULL\b", re.IGNORECASE)
+    for step in ctx.flow.before(ctx.position(op)):
+        s = step.statement
+        if s is None or step.table != table.lower():
+            continue
+        if step.writes(column) and ("NULL" in s.text.upper() or not s.has_where):
+            return True
+        if s.kind == "delete" and null_rows.search(s.text):
+            return True  # the rows without a value were deleted
+    return False
 
 
 def _already_not_null(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:

@@ -96,3 +96,13 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    dict(name="SQLite: the rows without a value are deleted first", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("DELETE FROM users WHERE phone IS NULL")
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+]
