@@ -43,7 +43,7 @@ _TABLES = {
                     rf"(?:IF\s+NOT\s+EXISTS\s+)?(?:{_NAME}\s+)?ON\s+(?:ONLY\s+)?({_NAME})",
     "create_table": rf"CREATE\s+.*?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?({_NAME})",
     "drop_table": rf"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?({_NAME})",
-    "update": rf"UPDATE\s+(?:ONLY\s+)?({_NAME})",
+    "update": rf"UPDATE\s+(?:OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\s+)?(?:ONLY\s+)?({_NAME})",
     "delete": rf"DELETE\s+FROM\s+(?:ONLY\s+)?({_NAME})",
     "truncate": rf"TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?({_NAME})",
     "lock": rf"LOCK\s+(?:TABLE\s+)?(?:ONLY\s+)?({_NAME})",
