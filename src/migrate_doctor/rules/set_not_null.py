@@ -138,19 +138,35 @@ def _original(ctx: RuleContext, op: Operation) -> list[str]:
 
 def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
     """An UPDATE earlier in upgrade() that writes the column of its NULL rows (WHERE ...
-    IS NULL) or of every row (no WHERE), or a DELETE of the rows where it IS NULL."""
+    IS NULL), of every row (no WHERE) or row by row (in a loop over the rows), or a DELETE
+    of the rows where it IS NULL."""
     import re
 
     null_rows = re.compile(rf"\b{re.escape(column)}\W*\s+IS\s+NULL\b", re.IGNORECASE)
     for step in ctx.flow.before(ctx.position(op)):
         s = step.statement
-        if s is None or step.table != table.lower():
+        if s is None or (step.table or _reflected(ctx, s)) != table.lower():
             continue
-        if step.writes(column) and ("NULL" in s.text.upper() or not s.has_where):
-            return True
+        if step.writes(column) and ("NULL" in s.text.upper() or not s.has_where
+                                    or step.op.in_loop):
+            return True  # its NULL rows, every row, or row by row in a loop
         if s.kind == "delete" and null_rows.search(s.text):
             return True  # the rows without a value were deleted
     return False
+
+
+def _reflected(ctx: RuleContext, s: Any) -> str | None:
+    """The table of ``sa.update(T)`` where ``T = metadata.tables["name"]`` (reflected)."""
+    import re
+
+    m = re.match(r"\s*(?:sa\.|sqlalchemy\.)?(?:update|delete)\(\s*(\w+)|\s*(\w+)\.(?:update|delete)\(",
+                 s.text) if s.python else None
+    name = (m.group(1) or m.group(2)) if m else None
+    if not name:
+        return None
+    found = re.search(rf"\b{re.escape(name)}\s*=\s*[\w.]*tables\[\s*[\"'](\w+)[\"']\s*\]",
+                      ctx.file.text)
+    return found.group(1).lower() if found else None
 
 
 def _already_not_null(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:

@@ -106,3 +106,20 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    dict(name="SQLite: filled row by row in a loop over a reflected table", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             connection = op.get_bind()
+             meta = sa.MetaData()
+             meta.reflect(bind=connection, only=["users"])
+             USERS = meta.tables["users"]
+             for user_id, email in connection.execute(sa.select(USERS.c.id, USERS.c.email)):
+                 connection.execute(
+                     sa.update(USERS).where(USERS.c.id == user_id).values(phone=email)
+                 )
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+]
