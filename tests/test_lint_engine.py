@@ -593,6 +593,8 @@ def test_revisions_importing_modules_that_are_not_installed_are_linted(scratch):
     path = scratch.add(B, A, '''
         op.add_column("users", sa.Column("code", package_that_is_not_installed_anywhere.Code()))
         op.drop_column("users", "email")
+        for user in User.query.all():  # the app's model, queried
+            pass
     ''', header=f"import {missing}\nfrom myapp.models import User")
 
     report = scratch.lint()

@@ -61,7 +61,7 @@ PHASE_CASES = [
     ('op.alter_column("users", "age", nullable=False)', "contract", "age_not_null"),
     ('op.execute("ALTER TABLE users DROP COLUMN email")', "contract", "sql_drop"),
     ('op.add_column("users", sa.Column("nick", sa.String(20)))\n'
-     'op.drop_index("ix_users_age", table_name="users")', "mixed", "mixed"),
+     'op.drop_column("users", "age")', "mixed", "mixed"),
     ('op.rename_table("users", "people")', "contract", "rename_table"),
 ]
 

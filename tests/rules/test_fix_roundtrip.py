@@ -43,32 +43,9 @@ from .test_rules import CASES
 
 # "rule-id::case name" -> what fails (step and error), until the rule's fix is mended.
 KNOWN_BROKEN: dict[str, str] = {
-    "data-migration-imports-app-models::from app.models import User (not installed: linted all the"
-    " same)":
-        "upgrade head: NameError: name 'User' is not defined (the import is replaced, upgrade() "
-        "still uses User)",
-    "missing-downgrade::downgrade function missing":
-        "upgrade head: table teams is not created: the new `def downgrade():` replaces the "
-        "create_table line of upgrade() (needs fix_at insert)",
     "missing-lock-timeout::add_column on an existing table with no lock_timeout":
         "upgrade head: column \"nickname\" does not exist: the SET lock_timeout replaces the "
         "add_column line (needs fix_at insert)",
-    "mixed-expand-contract::add a column and drop another":
-        "upgrade head: column email_verified already exists: the fix repeats the expand op over "
-        "the flagged line, both parts in one revision",
-    "mixed-expand-contract::create a table and set NOT NULL":
-        "upgrade head: relation \"teams\" already exists: the fix repeats the expand op over the "
-        "flagged line, both parts in one revision",
-    "offline-incompatible::op.get_bind() in upgrade":
-        "upgrade head: syntax error at or near \"<\" (UPDATE <table> SET ... placeholder as code)",
-    "offline-incompatible::inspection":
-        "upgrade head: syntax error at or near \"<\" (UPDATE <table> SET ... placeholder as code)",
-    "offline-incompatible::reflection with autoload_with":
-        "upgrade head: syntax error at or near \"<\" (UPDATE <table> SET ... placeholder as code)",
-    "rename-table::rename_table":
-        "lint again: the fix still renames the table in this revision: the rule fires again",
-    "rename-table::SQL rename":
-        "lint again: the fix still renames the table in this revision: the rule fires again",
 }
 
 UNSUPPORTED_DIALECTS = {"mysql": "MySQL/MariaDB is not set up for the round trip yet"}

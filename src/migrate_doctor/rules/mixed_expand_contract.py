@@ -2,8 +2,16 @@
 
 What it finds:
     One upgrade() that holds expand operations (create a table, add a column, an index, a
-    constraint, relax a column) and contract operations (drop, rename, set NOT NULL,
-    change a type): its phase is `mixed`. `migrate-doctor plan` cannot place it.
+    constraint, relax a column, widen a type) and contract operations (drop or rename a
+    column or table, set NOT NULL on an existing column, change a type in a way that is
+    not a widening): its phase is `mixed`, and `migrate-doctor plan` cannot place it.
+    An expand step that uses a name only a contract step creates (an index on a renamed
+    column) belongs with it. Judged with the rest of the revision: a constraint or index
+    dropped and created again
+    is a replacement, and dropping a constraint or an index breaks no running code (both
+    are neutral); a table renamed to `*_tmp` and created again, a temporary column or
+    table, NOT NULL on a column added in the same revision and a widening are not
+    contract steps; nor is dropping what the author says is no longer used.
 
 Why it matters:
     A zero-downtime deploy runs expand steps before the new code ships and contract steps
@@ -17,8 +25,8 @@ Example:
         op.drop_column("users", "legacy_flag")
 
 Use instead:
-    Split it in two revisions: the first keeps the expand operations, the second (its
-    down_revision the first) the contract ones:
+    Split it in two revisions: the first keeps the expand operations (and the data
+    steps), the second (its down_revision the first) the contract ones:
     # revision 1 (before the deploy)
     op.add_column("users", sa.Column("email_verified", sa.Boolean(), nullable=True))
     # revision 2 (after the deploy)
@@ -27,32 +35,156 @@ Use instead:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Phase, Severity
 from ..scripts.operations import Operation
-from ..scripts.phases import operation_phase, revision_phase
-from ._values import one_line
+from ..scripts.phases import operation_phases
+from ._values import LATER, quote, render
+from .drop_column import says_unused
+
+
+def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
+    """upgrade()'s ops (as they run) with their phase; drops of what the author says is
+    no longer used are not contract steps."""
+    unused = says_unused(ctx) is not None
+    out = []
+    renamed: set[str] = set()  # names only a contract step of this upgrade() creates
+    views = {m.group(1).lower() for op in ctx.upgrade for st in ctx.sql(op)
+             for m in [re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*VIEW\s+"
+                                r"(?:[\w$\"]+\.)?\"?([\w$]+)", st.text, re.IGNORECASE)] if m}
+    for op, phase in operation_phases(ctx.upgrade):
+        if unused and phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table"):
+            phase = Phase.NONE
+        if op.name == "rename_table" and (ctx.table_of(op) or "").lower() in views:
+            phase = Phase.NONE  # the old name stays as a view: the running release works
+        if op.name == "execute" and ctx.sql(op) and all(
+                re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*VIEW\b", st.text, re.I)
+                for st in ctx.sql(op)):
+            phase = Phase.NONE  # a view: compatibility, not a schema step of its own
+        if phase is Phase.EXPAND and renamed and any(
+                re.search(rf"[\"']{re.escape(n)}[\"']", op.source) for n in renamed):
+            phase = Phase.NONE  # it needs the rename before it: part of the contract step
+        if phase is Phase.CONTRACT:
+            for value in (op.kwargs.get("new_column_name"), op.get("new_table_name")):
+                if isinstance(value, str):
+                    renamed.add(value)
+        out.append((op, phase))
+    return out
+
+
+def _movable(ctx: RuleContext, contract: list[Operation]) -> bool:
+    """Every contract op is a statement of upgrade() itself (not in a helper or a loop over
+    tables), so its lines can move."""
+    body = ctx.function_body("upgrade")
+    return body is not None and all(not op.via and body[0] <= op.line <= body[1]
+                                    and not _in_unrolled_loop(ctx, op) for op in contract)
+
+
+def _in_unrolled_loop(ctx: RuleContext, op: Operation) -> bool:
+    return sum(1 for other in ctx.upgrade if other.line == op.line) > 1
+
+
+def _split(ctx: RuleContext, moved: list[Operation]) -> str:
+    """upgrade()'s body without the moved ops (a batch block left empty gets `pass`), then
+    LATER and the moved ops, each batch op in a block of its own table."""
+    body = ctx.function_body("upgrade")
+    assert body is not None
+    lines = ctx.file.text.splitlines()
+    gone = {n for op in moved for n in range(op.line, op.end_line + 1)}
+    kept: list[str] = []
+    for number in range(body[0], body[1] + 1):
+        if number not in gone:
+            kept.append(lines[number - 1])
+    kept = _fill_empty_blocks(kept)
+    indent = min((len(x) - len(x.lstrip()) for x in kept if x.strip()), default=0)
+    first = [x[indent:] for x in kept] or ["pass"]
+    later: list[str] = []
+    for op in moved:
+        source = _dedent(op.source)
+        if op.is_batch:
+            kwargs = "".join(f", {k}={render(v)}" for k, v in op.batch_kwargs.items())
+            source = re.sub(rf"^{re.escape(op.receiver)}\.", "batch_op.", source)
+            later += [f"with op.batch_alter_table({quote(op.batch_table or '')}{kwargs}) "
+                      "as batch_op:"] + ["    " + x for x in source.splitlines()]
+        else:
+            later += source.splitlines()
+    return "\n".join([
+        f"# revision {ctx.revision}, split: the expand steps (and the data steps) run before "
+        "the deploy,",
+        *first,
+        LATER,
+        "# the contract steps, once the old release is gone:",
+        *later,
+    ])
+
+
+def _dedent(source: str) -> str:
+    lines = source.splitlines()
+    if len(lines) < 2:
+        return source.strip()
+    rest = [x for x in lines[1:] if x.strip()]
+    indent = min((len(x) - len(x.lstrip()) for x in rest), default=0)
+    base = min(indent, 4)  # the continuation lines of a call, relative to its first line
+    return "\n".join([lines[0].strip()] + [x[indent - base:] if x.strip() else ""
+                                          for x in lines[1:]])
+
+
+def _fill_empty_blocks(lines: list[str]) -> list[str]:
+    """A line ending with ':' whose next line is not indented deeper gets a `pass`."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        if line.rstrip().endswith(":") and not line.lstrip().startswith("#"):
+            depth = len(line) - len(line.lstrip())
+            following = next((x for x in lines[i + 1:] if x.strip()), None)
+            if following is None or len(following) - len(following.lstrip()) <= depth:
+                out.append(" " * (depth + 4) + "pass")
+    return out
+
+
+def _dependents(ctx: RuleContext, ordered: list[tuple[Operation, Phase]],
+                contract: list[Operation]) -> list[Operation]:
+    """The contract ops, and the ops after them that use a name only they create (an index
+    on a renamed column): those must move too."""
+    moved: list[Operation] = []
+    names: set[str] = set()
+    for op, phase in ordered:
+        if op in contract:
+            moved.append(op)
+            for key in ("new_column_name", "new_table_name"):
+                value = op.get(key) if key == "new_table_name" else op.kwargs.get(key)
+                if isinstance(value, str):
+                    names.add(value)
+        elif names and any(re.search(rf"[\"']{re.escape(n)}[\"']", op.source) for n in names):
+            moved.append(op)
+    return moved
 
 
 @rule("mixed-expand-contract", Severity.WARNING, "Revision both expands and contracts the schema")
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    if revision_phase(ctx.upgrade) is not Phase.MIXED:
+    ordered = phases(ctx)
+    expand = [op for op, phase in ordered if phase is Phase.EXPAND]
+    contract = [op for op, phase in ordered if phase is Phase.CONTRACT]
+    if not expand or not contract:
         return
-    expand = [op for op in ctx.upgrade if operation_phase(op) is Phase.EXPAND]
-    contract = [op for op in ctx.upgrade if operation_phase(op) is Phase.CONTRACT]
 
     def listing(ops: list[Operation]) -> str:
         return ", ".join(f"{op.name} {ctx.table_of(op) or '?'} at line {op.line}" for op in ops)
 
-    fix = "\n".join(
-        [f"# revision {ctx.revision}_expand: runs before the new code is deployed"]
-        + [one_line(op.source) for op in expand]
-        + [f"# revision {ctx.revision}_contract (down_revision = the expand revision): runs "
-           "after the old code is gone"]
-        + [one_line(op.source) for op in contract])
+    body = ctx.function_body("upgrade")
+    if _movable(ctx, contract) and body is not None:
+        fix, at = _split(ctx, _dependents(ctx, ordered, contract)), ("replace", body[0], body[1])
+    else:
+        fix = "\n".join([
+            "# split this revision: keep the expand steps here, and move "
+            + listing(contract) + " to a revision after the deploy",
+            "# (they run in a helper or a loop, so the lines cannot be moved for you)"])
+        at = None
     yield ctx.hit(
         f"upgrade() expands ({listing(expand)}) and contracts ({listing(contract)}): no deploy "
         "moment suits both halves; split it into an expand and a contract revision",
-        fix, contract[0], expand=[op.line for op in expand], contract=[op.line for op in contract])
+        fix, contract[0], fix_at=at, expand=[op.line for op in expand],
+        contract=[op.line for op in contract])

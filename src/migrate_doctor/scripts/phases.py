@@ -3,6 +3,7 @@ zero-downtime deploy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..model import Phase
@@ -14,7 +15,10 @@ EXPAND_OPS = {
     "create_unique_constraint", "create_check_constraint", "create_primary_key",
     "create_table_comment", "create_exclude_constraint", "create_column_comment",
 }
-CONTRACT_OPS = {"drop_table", "drop_column", "rename_table", "drop_constraint", "drop_index"}
+CONTRACT_OPS = {"drop_table", "drop_column", "rename_table"}
+# Dropping a constraint or an index relaxes the schema: the running release keeps working
+# (an index only changes speed), so it is neither expand nor contract.
+NEUTRAL_OPS = {"drop_constraint", "drop_index"}
 DATA_OPS = {"execute", "bulk_insert"}
 _DATA_VERBS = ("update", "delete", "insert", "merge", "copy")
 
@@ -47,15 +51,112 @@ def operation_phase(op: Operation) -> Phase:
             if head in ("drop",):
                 return Phase.CONTRACT
             if head == "alter":
-                low = text.lower()
-                return Phase.CONTRACT if (" drop " in low or " rename " in low) else Phase.EXPAND
+                low = " ".join(text.lower().split())
+                if " rename " in low or re.search(r" drop (?:column )?(?!constraint|default|"
+                                                  r"not null|index)", low):
+                    return Phase.CONTRACT
+                return Phase.EXPAND
         return Phase.DATA
     return Phase.NONE
 
 
+_DROPS = {"drop_constraint": "constraint_name", "drop_index": "index_name"}
+_CREATES = {"create_foreign_key": "constraint_name", "create_unique_constraint": "constraint_name",
+            "create_check_constraint": "constraint_name", "create_primary_key": "constraint_name",
+            "create_exclude_constraint": "constraint_name", "create_index": "index_name"}
+_TEXT_TYPES = {"String", "VARCHAR", "Unicode", "NVARCHAR", "Text", "TEXT", "UnicodeText", "CITEXT"}
+_UNBOUNDED = {"Text", "TEXT", "UnicodeText", "CITEXT"}
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, Call) and value.name == "f" and value.args \
+            and isinstance(value.args[0], str):
+        return value.args[0].lower()
+    return None
+
+
+def _table(op: Operation) -> str:
+    value = op.table or op.get("table_name") or op.get("source_table")
+    return value.lower() if isinstance(value, str) else "?"
+
+
+def _column_added(op: Operation) -> str | None:
+    column = op.get("column")
+    if isinstance(column, Call) and column.args and isinstance(column.args[0], str):
+        return column.args[0].lower()
+    return None
+
+
+def _widens(op: Operation) -> bool:
+    """alter_column to a type that holds every old value as it is: text to a longer or
+    unbounded text, numeric to more precision (same scale), integer to bigger integer."""
+    old, new = op.kwargs.get("existing_type"), op.kwargs.get("type_")
+    if not (isinstance(old, Call) and isinstance(new, Call)):
+        return False
+    if old.name in _TEXT_TYPES and new.name in _TEXT_TYPES:
+        if new.name in _UNBOUNDED:
+            return True
+        before, after = old.arg(0, "length"), new.arg(0, "length")
+        return isinstance(before, int) and (after is None or (isinstance(after, int)
+                                                               and after >= before))
+    order = ["SmallInteger", "SMALLINT", "Integer", "INTEGER", "BigInteger", "BIGINT"]
+    if old.name in order and new.name in order:
+        return order.index(new.name) // 2 >= order.index(old.name) // 2
+    if old.name in ("Numeric", "NUMERIC", "DECIMAL") and new.name == old.name:
+        p0, s0 = old.arg(0, "precision"), old.arg(1, "scale")
+        p1, s1 = new.arg(0, "precision"), new.arg(1, "scale")
+        return isinstance(p0, int) and isinstance(p1, int) and p1 >= p0 and s0 == s1
+    return False
+
+
+def operation_phases(ops: Iterable[Operation]) -> list[tuple[Operation, Phase]]:
+    """Each upgrade() op with its phase, judged with the rest of the revision: a
+    constraint or index dropped and created again (same name, or same table and kind:
+    a replacement, e.g. to change ON DELETE) breaks neither release; a table renamed
+    away and created again under its name, or a temporary table or column created and
+    dropped here, is a rebuild; NOT NULL on a column added here, or a widening type
+    change, is expand."""
+    ups = [op for op in ops if op.function == "upgrade"]
+    phases = [operation_phase(op) for op in ups]
+    created: dict[tuple[str, str], int] = {}
+    for i, op in enumerate(ups):
+        if op.name in _CREATES:
+            name = _name(op.get(_CREATES[op.name]))
+            created.setdefault((op.name if name is None else "name", name or _table(op)), i)
+    added_columns = {(_table(op), _column_added(op)) for op in ups if op.name == "add_column"}
+    made_tables = {_table(op) for op in ups if op.name == "create_table"}
+    renamed_away = {(_table(op), str(op.get("new_table_name")).lower()) for op in ups
+                    if op.name == "rename_table"}
+    for i, op in enumerate(ups):
+        if op.name in _DROPS:
+            name = _name(op.get(_DROPS[op.name]))
+            again = [j for (kind, key), j in created.items() if j > i and (
+                (kind == "name" and key == name))]
+            if again:
+                phases[i] = Phase.NONE
+                phases[again[0]] = Phase.NONE
+        elif op.name == "rename_table" and _table(op) in made_tables:
+            phases[i] = Phase.NONE  # renamed away, then created again under its name
+        elif op.name == "drop_table" and (_table(op) in made_tables or any(
+                new == _table(op) and old in made_tables for old, new in renamed_away)):
+            phases[i] = Phase.NONE  # a temporary table, or the old copy of a rebuild
+        elif op.name == "drop_column" and (_table(op), str(op.get("column_name")).lower()) \
+                in added_columns:
+            phases[i] = Phase.NONE  # a temporary column
+        elif op.name == "alter_column" and phases[i] is Phase.CONTRACT \
+                and op.get("new_column_name") is None:
+            new_column = (_table(op), str(op.get("column_name")).lower()) in added_columns
+            if new_column or (op.kwargs.get("type_") is not None and _widens(op)
+                              and op.kwargs.get("nullable") is not False):
+                phases[i] = Phase.EXPAND
+    return list(zip(ups, phases))
+
+
 def revision_phase(ops: Iterable[Operation]) -> Phase:
     """One phase for a revision's upgrade(): expand and contract together are mixed."""
-    phases = {operation_phase(op) for op in ops if op.function == "upgrade"}
+    phases = {phase for _op, phase in operation_phases(ops)}
     phases.discard(Phase.NONE)
     if Phase.EXPAND in phases and Phase.CONTRACT in phases:
         return Phase.MIXED

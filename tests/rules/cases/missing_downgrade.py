@@ -1,15 +1,64 @@
 from . import USERS, revision
 
+WORKING = revision("a0", None, '''
+    op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
+''', 'op.drop_table("teams")')
+USERS_AFTER_TEAMS = USERS.replace("down_revision = None", "down_revision = 'a0'")
+
+
+def empty(rev: str, down: str | None, table: str) -> str:
+    return revision(rev, down, f'op.create_table("{table}", sa.Column("id", sa.Integer()))')
+
+
 CASES = [
     dict(name="schema change with an empty downgrade", fires=True,
          names=['op.drop_column("users", "nickname")', 'op.drop_index("ix_users_nickname"'],
-         revisions=[USERS, revision("b2", "a1", '''
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50)))
              op.create_index("ix_users_nickname", "users", ["nickname"])
          ''', "pass")]),
-    dict(name="downgrade function missing", fires=True, names=['op.drop_table("teams")'],
-         revisions=[revision("b2", None, 'op.create_table("teams", sa.Column("id", sa.Integer()))',
-                             downgrade=None)]),
+    dict(name="a batch op, a rename and a constraint, undone last first", fires=True,
+         names=['batch_op.drop_column("age")', 'op.rename_table("members", "users")',
+                'op.drop_constraint("uq_members_email", "members", type_="unique")'],
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.add_column(sa.Column("age", sa.Integer(), nullable=True))
+             op.rename_table("users", "members")
+             op.create_unique_constraint("uq_members_email", "members", ["email"])
+         ''', '"""No downgrade."""')]),
+    dict(name="a dropped column and table come back from the history", fires=True,
+         names=['sa.Column("phone", sa.String(20), nullable=True)', 'op.create_table("teams"'],
+         fix_quiet=["add-not-null-column-without-default"],
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             op.drop_column("users", "phone")
+             op.drop_table("teams")
+         ''', "pass")]),
+    dict(name="what cannot be undone makes downgrade() raise", fires=True,
+         names=["NotImplementedError", "execute"],
+         roundtrip="the fix makes downgrade() raise on purpose: there is nothing to run back",
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users ADD COLUMN score integer")
+         ''', "pass")]),
+    dict(name="a forward-only history: one finding, at the newest revision", fires=True,
+         names=["NotImplementedError", "does not downgrade"],
+         roundtrip="the fix makes downgrade() raise on purpose (the forward-only policy)",
+         revisions=[empty("x1", None, "t1"), empty("x2", "x1", "t2"),
+                    revision("x3", "x2", 'op.create_table("t3", sa.Column("id", sa.Integer()))',
+                             downgrade=None),
+                    empty("x4", "x3", "t4")]),
+    # -- not reported -------------------------------------------------------------------
+    dict(name="a forward-only history: reported at its newest empty downgrade() only",
+         fires=False,
+         revisions=[empty("x1", None, "t1"), empty("x2", "x1", "t2"), empty("x3", "x2", "t3"),
+                    empty("x4", "x3", "t4"),
+                    empty("x5", "x4", "t5").replace("\ndef downgrade():\n    pass\n", "\n")
+                    .replace("def upgrade():\n    op.create_table(\"t5\", "
+                             "sa.Column(\"id\", sa.Integer()))", "def upgrade():\n    pass")]),
+    dict(name="downgrade function missing: Alembic stops before moving the version",
+         fires=False,
+         revisions=[WORKING, revision("b2", "a0",
+                                      'op.create_table("boards", sa.Column("id", sa.Integer()))',
+                                      downgrade=None)]),
     dict(name="a real downgrade", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50)))
