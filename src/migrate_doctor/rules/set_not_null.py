@@ -152,7 +152,26 @@ def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> 
             return True  # its NULL rows, every row, or row by row in a loop
         if s.kind == "delete" and null_rows.search(s.text):
             return True  # the rows without a value were deleted
-    return False
+    return _sql_literal_fills(ctx, op, table, column)
+
+
+def _sql_literal_fills(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
+    """A SQL string of the file, outside downgrade(), that sets the column
+    (``"UPDATE t SET c = 0"`` run through an ORM Session, which the collector does not
+    follow), written above the op."""
+    import ast
+    import re
+
+    tree = ctx.file.tree
+    if tree is None or "UPDATE" not in ctx.file.text.upper():
+        return False
+    down = ctx.file.function("downgrade")
+    skip = range(down.lineno, (down.end_lineno or down.lineno) + 1) if down else range(0)
+    pattern = re.compile(rf"^\s*UPDATE\s+(?:OR\s+\w+\s+)?\W?{re.escape(table)}\W?\s+SET\b.*?"
+                         rf"\b{re.escape(column)}\W?\s*=", re.IGNORECASE | re.DOTALL)
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str)
+               and node.lineno < op.line and node.lineno not in skip
+               and pattern.search(node.value) for node in ast.walk(tree))
 
 
 def _reflected(ctx: RuleContext, s: Any) -> str | None:

@@ -123,3 +123,15 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    dict(name="SQLite: filled through an ORM Session first", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             session = orm.Session(bind=op.get_bind())
+             with session:
+                 session.execute(sa.text("UPDATE users SET phone = '' WHERE phone IS NULL"))
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''', header="from sqlalchemy import orm")]),
+]
