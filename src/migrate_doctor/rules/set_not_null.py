@@ -137,9 +137,9 @@ def _original(ctx: RuleContext, op: Operation) -> list[str]:
 
 
 def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
-    """An UPDATE earlier in upgrade() that writes the column of its NULL rows (WHERE ...
-    IS NULL), of every row (no WHERE) or row by row (in a loop over the rows), or a DELETE
-    of the rows where it IS NULL."""
+    """An UPDATE earlier in upgrade() that writes the column (its NULL rows, every row, row
+    by row in a loop, or the rows of complementary conditions: the author backfills it), or
+    a DELETE of the rows where it IS NULL."""
     import re
 
     null_rows = re.compile(rf"\b{re.escape(column)}\W*\s+IS\s+NULL\b", re.IGNORECASE)
@@ -147,9 +147,8 @@ def _filled_before(ctx: RuleContext, op: Operation, table: str, column: str) -> 
         s = step.statement
         if s is None or (step.table or _reflected(ctx, s)) != table.lower():
             continue
-        if step.writes(column) and ("NULL" in s.text.upper() or not s.has_where
-                                    or step.op.in_loop):
-            return True  # its NULL rows, every row, or row by row in a loop
+        if step.writes(column):
+            return True  # the author backfills the column before requiring it
         if s.kind == "delete" and null_rows.search(s.text):
             return True  # the rows without a value were deleted
     return _sql_literal_fills(ctx, op, table, column)
@@ -167,11 +166,24 @@ def _sql_literal_fills(ctx: RuleContext, op: Operation, table: str, column: str)
         return False
     down = ctx.file.function("downgrade")
     skip = range(down.lineno, (down.end_lineno or down.lineno) + 1) if down else range(0)
-    pattern = re.compile(rf"^\s*UPDATE\s+(?:OR\s+\w+\s+)?\W?{re.escape(table)}\W?\s+SET\b.*?"
-                         rf"\b{re.escape(column)}\W?\s*=", re.IGNORECASE | re.DOTALL)
-    return any(isinstance(node, ast.Constant) and isinstance(node.value, str)
-               and node.lineno < op.line and node.lineno not in skip
-               and pattern.search(node.value) for node in ast.walk(tree))
+    name = rf"(?:\W?{re.escape(table)}\W?|\x00)"  # the table, or an f-string's {table}
+    pattern = re.compile(rf"^\s*(?:UPDATE\s+(?:OR\s+\w+\s+)?{name}\s+SET\b.*?\b{re.escape(column)}"
+                         rf"\W?\s*=|DELETE\s+FROM\s+{name}\s+WHERE\s+{re.escape(column)}\W?\s+IS\s+NULL)",
+                         re.IGNORECASE | re.DOTALL)
+    named = any(isinstance(n, ast.Constant) and n.value == table for n in ast.walk(tree))
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", op.line) >= op.line or node.lineno in skip:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.JoinedStr) and named:  # f"UPDATE {table} SET ..." in a loop
+            text = "".join(v.value if isinstance(v, ast.Constant) else "\x00"
+                           for v in node.values)
+        else:
+            continue
+        if pattern.search(text):
+            return True
+    return False
 
 
 def _reflected(ctx: RuleContext, s: Any) -> str | None:

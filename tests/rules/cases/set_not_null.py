@@ -135,3 +135,14 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''', header="from sqlalchemy import orm")]),
 ]
+
+CASES += [
+    dict(name="SQLite: NULLs handled in a loop over table names (f-string SQL)", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             for table in ("users",):
+                 op.get_bind().execute(sa.text(f"DELETE FROM {table} WHERE phone IS NULL"))
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+]
