@@ -7,7 +7,8 @@ What it finds:
     count: the database never sees it. Not reported when the table cannot hold rows yet:
     created by this revision, emptied just before (`DELETE FROM t`, `TRUNCATE t`), created
     by a revision dated at most 30 days earlier (both ship in one release), or said to be
-    empty by the author ("no existing data", "table is empty", ...). Not reported either
+    empty by the author ("no existing data", "table is empty", ...). A table created 31
+    to 90 days earlier may still be empty where the revision ships: a warning. Not reported either
     for columns the database fills itself: an integer primary key (SERIAL /
     AUTO_INCREMENT), an `Identity()`, a `Computed()` column.
     In downgrade(), the same column re-added NOT NULL (autogenerate re-adds what upgrade()
@@ -50,6 +51,7 @@ from ._values import (LATER, Code, call, column_name, column_type, foreign_keys,
                       is_not_null, quote, type_family, type_name, type_source)
 
 RECENT_DAYS = 30
+YOUNG_DAYS = 90  # a table this young may still be empty where it ships: a warning
 _EMPTY_WORDS = re.compile(
     r"\bno (?:existing |real |production )?(?:data|rows|records|entries)\b|"
     r"\b(?:table|tables) (?:is|are) (?:still )?empty\b|\bempty (?:table|tables)\b|"
@@ -80,15 +82,21 @@ def says_empty(ctx: RuleContext) -> bool:
     return bool(_EMPTY_WORDS.search(prose(ctx)))
 
 
-def recently_created(ctx: RuleContext, table: str) -> bool:
-    """The table was created by a revision dated at most RECENT_DAYS before this one, in a
-    history whose dates mean something (not a port where dozens of revisions share a day)."""
+def table_age(ctx: RuleContext, table: str) -> int | None:
+    """Days since the revision that created the table (by Create Date), in a history whose
+    dates mean something (not a port where dozens of revisions share a day)."""
     days = ctx.days_since_created(table)
-    if days is None or not 0 <= days <= RECENT_DAYS:
-        return False
+    if days is None or days < 0:
+        return None
     mine = ctx.file.create_date
     same_day = sum(1 for d in ctx.history.dates.values() if d == mine)
-    return same_day <= 5
+    return days if same_day <= 5 else None
+
+
+def recently_created(ctx: RuleContext, table: str) -> bool:
+    """The table was created by a revision dated at most RECENT_DAYS before this one."""
+    days = table_age(ctx, table)
+    return days is not None and days <= RECENT_DAYS
 
 
 def _cannot_hold_rows(ctx: RuleContext, table: str | None, op: Operation,
@@ -312,10 +320,16 @@ def _hit(ctx: RuleContext, op: Operation, function: str, table: str, name: str,
             f"downgrade() re-adds {table}.{name} as NOT NULL without a server default: the "
             f"rollback fails on any non-empty {table} (`column contains null values`)",
             fix, op, Severity.WARNING, table=table, column=name, function=function)
+    days = table_age(ctx, table)
+    young = days is not None and days <= YOUNG_DAYS
     return ctx.hit(
         f"{table}.{name} is added as NOT NULL without a server default; the rows "
         f"already in {table} have no value for it, so the upgrade fails on any "
-        f"non-empty {table}", fix, op, table=table, column=name, function=function)
+        f"non-empty {table}"
+        + (f" ({table} was created {days} days before: if it holds rows where this ships)"
+           if young else ""),
+        fix, op, Severity.WARNING if young else None, table=table, column=name,
+        function=function)
 
 
 @rule("add-not-null-column-without-default", Severity.ERROR,

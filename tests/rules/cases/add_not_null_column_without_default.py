@@ -75,6 +75,11 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("score", sa.Integer(), nullable=False))
          ''')]),
+    dict(name="a table created seven weeks before: a warning", fires=True,
+         names=["users", "locale"], fix_quiet=QUIET,
+         revisions=[dated(USERS, "2024-01-02"), dated(revision("b2", "a1", '''
+             op.add_column("users", sa.Column("locale", sa.String(8), nullable=False))
+         '''), "2024-02-20")]),
     # -- not reported -------------------------------------------------------------------
     dict(name="SQL ADD COLUMN ... NOT NULL DEFAULT", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
