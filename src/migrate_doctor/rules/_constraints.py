@@ -13,8 +13,8 @@ from ..registry import Hit
 from ..scripts.operations import Operation
 from ._context import RuleContext
 from ._history import key
-from ._fixes import (batch_block, check_columns, mysql_fk_name, op_schema, pg_default_name,
-                     ref, sql_target)
+from ._fixes import (batch_block, check_columns, empty_body, mysql_fk_name, op_schema,
+                     pg_default_name, ref, sql_target)
 from ._quote import ident
 from ._sql import Statement
 from ._values import name_of, render
@@ -405,7 +405,7 @@ def using_index_fix(ctx: RuleContext, op: Operation, items: list[Added]
             start, end, body = block
             at, last = op.line - start, op.end_line - start
             body = body[:at] + body[last + 1:]
-            if all(not line.strip() or line.strip().startswith("#") for line in body[1:]):
+            if empty_body(body):
                 body = []  # nothing else in the block
             return "\n".join(head + body + _with_comment(steps, tail)), ("replace", start, end)
     if items[0].statement is not None:

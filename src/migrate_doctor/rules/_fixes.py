@@ -177,6 +177,26 @@ def batch_block(file: Any, op: Operation) -> tuple[int, int, list[str]] | None:
         "\n".join(lines)).splitlines()
 
 
+def header_lines(lines: list[str]) -> int:
+    """How many of a block's lines (as batch_block gives them) are its ``with ...:``
+    header: up to the first line that ends the header with ``:``."""
+    import ast
+
+    for n in range(1, len(lines) + 1):
+        try:
+            ast.parse("\n".join(lines[:n]) + "\n    pass")
+            return n
+        except SyntaxError:
+            continue
+    return 1
+
+
+def empty_body(lines: list[str]) -> bool:
+    """True when the block has nothing but its header, blank lines and comments."""
+    return all(not line.strip() or line.strip().startswith("#")
+               for line in lines[header_lines(lines):])
+
+
 def replace_in_block(file: Any, op: Operation, new: list[str]
                      ) -> tuple[int, int, list[str]] | None:
     """The batch block around ``op`` with op's lines replaced by ``new`` (lines at the
@@ -188,6 +208,6 @@ def replace_in_block(file: Any, op: Operation, new: list[str]
     first, last = op.line - start, op.end_line - start
     indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
     body = lines[:first] + [indent + line if line else line for line in new] + lines[last + 1:]
-    if all(not line.strip() or line.strip().startswith("#") for line in body[1:]):
+    if empty_body(body):
         body.append(indent + "pass")
     return start, end, body

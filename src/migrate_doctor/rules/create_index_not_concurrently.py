@@ -31,7 +31,7 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
-from ._fixes import batch_block, op_schema
+from ._fixes import batch_block, empty_body, op_schema
 from ._values import Code, call, name_of, quote, render
 
 _NOT_COPIED = ("index_name", "table_name", "columns", "postgresql_concurrently")
@@ -95,7 +95,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         _, end, body = block
         drop = {line for op in ops for line in range(op.line - start, op.end_line - start + 1)}
         kept = [line for i, line in enumerate(body) if i not in drop]
-        if all(not line.strip() or line.strip().startswith("#") for line in kept[1:]):
+        if empty_body(kept):
             kept = []  # nothing else in the block
         table = ctx.table_of(ops[0]) or "<table>"
         creates = [_create(ctx, op, table) for op in ops]

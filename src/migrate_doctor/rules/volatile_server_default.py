@@ -47,7 +47,8 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
-from ._fixes import batch_block, batched, col, op_schema, pg_object_name, ref, sql_target
+from ._fixes import (batch_block, batched, col, header_lines, op_schema, pg_object_name, ref,
+                     sql_target)
 from ._values import (call, column_name, column_type, is_call, quote, render, type_family,
                       type_source)
 
@@ -245,12 +246,14 @@ def _sqlite_fix(ctx: RuleContext, added: Added) -> tuple[str, tuple[str, int, in
         block = batch_block(ctx.file, op)
         if block is not None:
             start, end, body = block
-            head = body[0]
-            if "recreate=" not in head:
-                head = re.sub(r"batch_alter_table\((.*?)\)(\s*as\s+\w+\s*:)",
-                              r'batch_alter_table(\1, recreate="always")\2', head, count=1)
+            n = header_lines(body)
+            head = "\n".join(body[:n])
+            if re.search(r"recreate\s*=", head):
+                head = re.sub(r"recreate\s*=\s*[\"']\w+[\"']", 'recreate="always"', head)
+            else:
+                head = head.replace("batch_alter_table(", 'batch_alter_table(recreate="always", ', 1)
             return "\n".join(["# batch mode re-creates the table: copying the rows computes "
-                              "the default for each", head, *body[1:]]), ("replace", start, end)
+                              "the default for each", head, *body[n:]]), ("replace", start, end)
     source = textwrap.dedent("\n".join(ctx.file.text.splitlines()[op.line - 1:op.end_line]))
     column = ctx.resolve(op.get("column")) if op.name == "add_column" else None
     if not isinstance(column, Call) or not isinstance(op.get("column"), (Call, Name)):

@@ -69,3 +69,14 @@ CASES += [
                         "CREATE INDEX ix_users_phone ON users (phone)")
          ''')]),
 ]
+
+CASES += [
+    dict(name="a batch block with a multi-line header and only the index in it", fires=True,
+         names=['op.create_index("ix_users_phone", "users", ["phone"]'],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table(
+                 "users", schema=None
+             ) as batch_op:
+                 batch_op.create_index("ix_users_phone", ["phone"], unique=False)
+         ''')]),
+]

@@ -81,3 +81,15 @@ CASES += [
              op.add_column("tags", sa.Column("rank", sa.Integer(), nullable=True))
          ''')]),
 ]
+
+CASES += [
+    dict(name="SQLite batch with recreate='never' cannot add it: recreate the table instead",
+         fires=True, dialect="sqlite", server_version=(3, 45), names=['recreate="always"'],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table(
+                 "users", recreate="never"
+             ) as batch_op:
+                 batch_op.add_column(sa.Column("salt", sa.String(),
+                                               server_default=sa.text("(hex(randomblob(8)))")))
+         ''')]),
+]
