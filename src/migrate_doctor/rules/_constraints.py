@@ -14,7 +14,7 @@ from ..scripts.operations import Operation
 from ._context import RuleContext
 from ._history import key
 from ._fixes import (batch_block, check_columns, empty_body, mysql_fk_name, op_schema,
-                     pg_default_name, ref, sql_target)
+                     pg_default_name, ref, sql_target, without)
 from ._quote import ident
 from ._sql import Statement
 from ._values import name_of, render
@@ -404,7 +404,7 @@ def using_index_fix(ctx: RuleContext, op: Operation, items: list[Added]
         if block is not None:
             start, end, body = block
             at, last = op.line - start, op.end_line - start
-            body = body[:at] + body[last + 1:]
+            body = without(body, at, last)
             if empty_body(body):
                 body = []  # nothing else in the block
             return "\n".join(head + body + _with_comment(steps, tail)), ("replace", start, end)

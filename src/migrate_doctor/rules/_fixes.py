@@ -192,9 +192,16 @@ def header_lines(lines: list[str]) -> int:
 
 
 def empty_body(lines: list[str]) -> bool:
-    """True when the block has nothing but its header, blank lines and comments."""
-    return all(not line.strip() or line.strip().startswith("#")
+    """True when the block has nothing but its header, blank lines, comments and pass."""
+    return all(not line.strip() or line.strip().startswith("#") or line.strip() == "pass"
                for line in lines[header_lines(lines):])
+
+
+def without(lines: list[str], first: int, last: int) -> list[str]:
+    """The block's lines with lines[first..last] (an op) taken out: a ``pass`` at the op's
+    indentation stands in its place, so an ``if`` around it keeps a body."""
+    indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+    return lines[:first] + [indent + "pass"] + lines[last + 1:]
 
 
 def replace_in_block(file: Any, op: Operation, new: list[str]

@@ -31,7 +31,7 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
-from ._fixes import batch_block, empty_body, op_schema
+from ._fixes import batch_block, empty_body, op_schema, without
 from ._values import Code, call, name_of, quote, render
 
 _NOT_COPIED = ("index_name", "table_name", "columns", "postgresql_concurrently")
@@ -93,17 +93,18 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         block = batch_block(ctx.file, ops[0])
         assert block is not None
         _, end, body = block
-        drop = {line for op in ops for line in range(op.line - start, op.end_line - start + 1)}
-        kept = [line for i, line in enumerate(body) if i not in drop]
+        kept = body
+        for op in sorted({o.line: o for o in ops}.values(), key=lambda o: -o.line):
+            kept = without(kept, op.line - start, op.end_line - start)
         if empty_body(kept):
             kept = []  # nothing else in the block
         table = ctx.table_of(ops[0]) or "<table>"
-        creates = [_create(ctx, op, table) for op in ops]
+        creates = list(dict.fromkeys(_create(ctx, op, table) for op in ops))
         fix = "\n".join([*kept, "# after the block: the indexes, built while writes go on",
                          "with op.get_context().autocommit_block():",
                          *[f"    {c}" for c in creates], _INVALID,
-                         *[_downgrade_note(op, name_of(op.get("index_name")), table)
-                           for op in ops]])
+                         *dict.fromkeys(_downgrade_note(op, name_of(op.get("index_name")), table)
+                                        for op in ops)])
         for op in ops[:1]:
             names = ", ".join(n for n in (name_of(o.get("index_name")) for o in ops) if n)
             yield _hit(ctx, op, table, names or None, fix, ("replace", start, end))

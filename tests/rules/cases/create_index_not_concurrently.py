@@ -80,3 +80,14 @@ CASES += [
                  batch_op.create_index("ix_users_phone", ["phone"], unique=False)
          ''')]),
 ]
+
+CASES += [
+    dict(name="the index under an if in the batch block: the if keeps a body", fires=True,
+         names=['op.create_index("ix_users_name", "users", ["name"]'],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.add_column(sa.Column("nickname", sa.String(50), nullable=True))
+                 if op.get_context().opts.get("with_indexes", True):
+                     batch_op.create_index("ix_users_name", ["name"])
+         ''')]),
+]
