@@ -91,7 +91,12 @@ def _replace_types(ctx: RuleContext, op: Operation, types: list[Any]) -> str | N
     import textwrap
 
     block = textwrap.dedent("\n".join(ctx.file.text.splitlines()[op.line - 1:op.end_line]))
+    seen: set[str] = set()
     for type_ in types:
+        shown = type_.source if isinstance(type_, Call) else getattr(type_, "dotted", "")
+        if shown in seen:
+            continue  # the same expression: replaced everywhere already
+        seen.add(shown)
         if isinstance(type_, Call) and type_.source and type_.source in block:
             block = block.replace(type_.source, _JSONB)
         elif isinstance(type_, Name):

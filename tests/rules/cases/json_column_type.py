@@ -53,3 +53,13 @@ CASES += [
                  "settings", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")))
          ''', header="from sqlalchemy.dialects import postgresql")]),
 ]
+
+CASES += [
+    dict(name="two columns with the same JSON type: each replaced once", fires=True,
+         names=['sa.Column("a", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")),'],
+         revisions=[revision("b2", None, '''
+             op.create_table("pairs", sa.Column("id", sa.Integer()),
+                             sa.Column("a", sa.JSON()),
+                             sa.Column("b", sa.JSON()))
+         ''')]),
+]
