@@ -17,7 +17,7 @@ from ._fixes import (batch_block, check_columns, empty_body, mysql_fk_name, op_s
                      pg_default_name, ref, sql_target, without)
 from ._quote import ident
 from ._sql import Statement
-from ._values import name_of, render
+from ._values import LATER, name_of, render
 
 _OPS = {"create_foreign_key": "foreignkey", "create_check_constraint": "check",
         "create_unique_constraint": "unique", "create_primary_key": "primary"}
@@ -211,12 +211,14 @@ def validating_hits(ctx: RuleContext, kind: str, label: str, lock: str) -> Itera
             yield ctx.hit(
                 f"{label} {added.name} on {table} is added NOT VALID but validated in the same "
                 f"transaction: {lock} is still held during the scan, so NOT VALID gains "
-                "nothing", validate_fix(ctx, validate), validate, table=table,
+                "nothing", pg_guarded(ctx, validate_fix(ctx, validate), validate), validate,
+                table=table,
                 constraint=added.name)
     for items in by_op.values():
         table = items[0].table or "<table>"
         names = ", ".join(a.name or "(unnamed)" for a in items)
         fix, fix_at = not_valid_fix(ctx, items[0].op, items)
+        fix = pg_guarded(ctx, fix, items[0].op, fix_at)
         yield ctx.hit(
             f"{label} {names} on {table} checks every existing row while holding {lock}",
             fix, items[0].op, fix_at=fix_at, table=table,
@@ -440,3 +442,33 @@ def pk_using_index(ctx: RuleContext, table: str, schema: str | None, columns: li
         f"unique=True{extra}, postgresql_concurrently=True)",
         f"op.execute({render(attach)})",
     ]
+
+
+def pg_guarded(ctx: RuleContext, fix: str, at: Operation,
+               fix_at: tuple[str, int, int] | None = None) -> str:
+    """A PostgreSQL-only fix (NOT VALID, VALIDATE, USING INDEX, ctid batches) in a project
+    that also runs on other databases: the fix under ``if dialect == "postgresql":``, the
+    original lines under ``else:``. Unchanged for a PostgreSQL-only project, or when the op
+    already sits behind a test only PostgreSQL passes."""
+    import textwrap
+
+    if ctx.dialect != "postgresql" or not several_databases(ctx) or _only_on_target(ctx, at):
+        return fix
+    first, sep, later = fix.partition(LATER)
+    start, end = (fix_at[1], fix_at[2]) if fix_at and fix_at[0] == "replace" else \
+        (at.line, at.end_line)
+    original = textwrap.dedent("\n".join(ctx.file.text.splitlines()[start - 1:end]))
+    lines = ["if op.get_bind().dialect.name == \"postgresql\":",
+             textwrap.indent(first.rstrip("\n"), "    "),
+             "else:  # the other databases: as before",
+             textwrap.indent(original, "    ")]
+    return "\n".join(lines) + (f"\n{sep}{later}" if sep else "")
+
+
+def _only_on_target(ctx: RuleContext, op: Operation) -> bool:
+    from ._guards import skipped_lines
+
+    for other in ("mysql", "sqlite"):
+        if not any(s <= op.line <= e for s, e in skipped_lines(ctx.file.tree, other)):
+            return False
+    return True

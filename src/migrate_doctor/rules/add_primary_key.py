@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._constraints import Added, added_constraints, using_index_fix
+from ._constraints import Added, added_constraints, pg_guarded, using_index_fix
 from ._history import key
 from ._values import call
 
@@ -70,6 +70,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
                              *steps[1:], fix])
         scan = (f"; {', '.join(nullable)} {'is' if len(nullable) == 1 else 'are'} not NOT NULL "
                 "yet, so it also scans for NULLs") if nullable else ""
+        fix = pg_guarded(ctx, fix, first.op, fix_at)
         yield ctx.hit(
             f"primary key {first.name or '(unnamed)'} on {table} builds its unique index under "
             f"an ACCESS EXCLUSIVE lock: nothing reads or writes {table} until it ends{scan}",

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._constraints import Added, added_constraints, using_index_fix
+from ._constraints import Added, added_constraints, pg_guarded, using_index_fix
 
 
 @rule("add-unique-constraint", Severity.WARNING,
@@ -42,6 +42,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         table = items[0].table or "<table>"
         names = ", ".join(a.name or "(unnamed)" for a in items)
         fix, fix_at = using_index_fix(ctx, items[0].op, items)
+        fix = pg_guarded(ctx, fix, items[0].op, fix_at)
         yield ctx.hit(
             f"unique constraint {names} on {table} builds its index while blocking writes to "
             f"{table}; duplicates already there fail the upgrade at the end",

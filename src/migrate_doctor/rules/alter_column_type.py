@@ -52,6 +52,7 @@ from ..model import Severity
 from ..scripts.operations import Operation
 from . import _types
 from ._fixes import batch_block, batched, col, op_schema, ref, schema_kwarg, sql_target
+from ._constraints import pg_guarded
 from ._types import Imports, SqlType
 from ._values import LATER, one_line, quote, render
 
@@ -350,10 +351,15 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             risk = "; narrowing or the cast can fail on existing values" + (
                 " (or, without strict mode, truncate them)" if ctx.dialect == "mysql" else "")
         fix, fix_at = _fix(ctx, changes)
+        fix = pg_guarded(ctx, fix, first_op(changes), fix_at)
         first = changes[0]
         yield ctx.hit("; ".join(parts) + f": {what}{risk}", fix, first.op, fix_at=fix_at,
                       table=first.table or "<table>", column=first.column,
                       columns=[c.column for c in changes])
+
+
+def first_op(changes: list[Change]) -> Operation:
+    return changes[0].op
 
 
 def _show(t: SqlType, change: Change | None = None) -> str:

@@ -38,6 +38,7 @@ from ..model import Severity
 from ..scripts.operations import Operation
 from ._fixes import batch_block, batched, col, op_schema, pg_object_name, ref, sql_target
 from ._quote import ident
+from ._constraints import pg_guarded
 from ._values import call, quote, render, type_family
 
 
@@ -234,6 +235,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         op, table, schema, _ = items[0]
         columns = list(dict.fromkeys(c for *_x, c in items))
         fix, fix_at = fix_for(ctx, table, columns, op, schema)
+        fix = pg_guarded(ctx, fix, op, fix_at)
         shown = ", ".join(f"{table}.{c}" for c in columns)
         yield ctx.hit(
             f"{shown} {'is' if len(columns) == 1 else 'are'} set NOT NULL: {where} to prove "

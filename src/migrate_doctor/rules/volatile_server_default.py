@@ -49,6 +49,7 @@ from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
 from ._fixes import (batch_block, batched, col, header_lines, op_schema, pg_object_name, ref,
                      sql_target)
+from ._constraints import pg_guarded
 from ._values import (call, column_name, column_type, is_call, quote, render, type_family,
                       type_source)
 
@@ -159,6 +160,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
                 why = ("every existing row gets its own value, so the whole table is rewritten "
                        "under an ACCESS EXCLUSIVE lock")
             fix, fix_at = _fix(ctx, added)
+            fix = pg_guarded(ctx, fix, op, fix_at)
             yield ctx.hit(f"{what}: {why}", fix, op, Severity.ERROR if sqlite else None,
                           fix_at=fix_at, table=added.table, column=added.column,
                           default=added.default)

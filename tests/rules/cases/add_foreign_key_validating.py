@@ -86,3 +86,14 @@ CASES += [
                  batch_op.create_foreign_key("fk_orders_user", "users", ["user_id"], ["id"])
          ''')]),
 ]
+
+CASES += [
+    dict(name="a project that also runs on SQLite: NOT VALID / VALIDATE behind a dialect test",
+         fires=True, env="context.configure(connection=connection, render_as_batch=True)",
+         names=['if op.get_bind().dialect.name == "postgresql":', "VALIDATE CONSTRAINT",
+                'else:  # the other databases: as before'],
+         revisions=[USERS, ORDERS, revision("c3", "b2", '''
+             op.create_foreign_key("fk_orders_user_id_users", "orders", "users",
+                                   ["user_id"], ["id"])
+         ''')]),
+]

@@ -146,3 +146,20 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''')]),
 ]
+
+SEVERAL = '''
+def run_migrations_online():
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True)
+'''
+
+CASES += [
+    dict(name="a project that also runs on SQLite: the PostgreSQL steps behind a dialect test",
+         fires=True, env=SEVERAL,
+         names=['if op.get_bind().dialect.name == "postgresql":', "else:",
+                "users_phone_not_null"],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.alter_column("phone", nullable=False)
+         ''')]),
+]
