@@ -13,9 +13,9 @@ What it finds:
     is read before the drop (`UPDATE t SET new = f(old)`, `INSERT ... SELECT`,
     `t.update().values(new=t.c.old)`, rows read into a loop), the new column is filled
     (an UPDATE of it, a server default), it refers to a table this revision creates or
-    replaces (its values cannot be the old ones), or the table cannot hold rows yet
+    replaces (its values cannot be the old ones), the table cannot hold rows yet
     (created or emptied just before, created by a revision at most 30 days older, or said
-    to be empty). Same-name drops and re-adds are column-dropped-and-re-added's.
+    to be empty), or the author says the dropped columns are no longer used. Same-name drops and re-adds are column-dropped-and-re-added's.
     A warning, and opt-in: on real histories most such pairs are deliberate remodels, not
     renames (docs/precision.md).
 
@@ -55,6 +55,7 @@ from ._sql import from_text
 from ._values import LATER, call, column_name, column_type, foreign_keys, is_call, quote, \
     type_family
 from .add_not_null_column_without_default import recently_created, says_empty
+from .drop_column import says_unused
 
 # words that say nothing about what a column holds
 _GENERIC = {"id", "at", "is", "has", "on", "by", "dt", "ts", "date", "time", "type", "flag",
@@ -248,6 +249,8 @@ def cannot_hold_rows(ctx: RuleContext, table: str, op: Operation) -> bool:
 def pairs(ctx: RuleContext) -> Iterator[tuple[Drop, Add, float]]:
     """Drops and adds of one table paired one to one, most similar names first."""
     drops, adds = changes(ctx)
+    if drops and says_unused(ctx):
+        return  # the author says the dropped columns are no longer used: not renamed
     candidates: list[tuple[float, int, Drop, Add]] = []
     for i, drop in enumerate(drops):
         if values_kept(ctx, drop) or cannot_hold_rows(ctx, drop.table, drop.op):

@@ -8,6 +8,7 @@ What it finds:
     - another column takes its name in this upgrade() (re-added with a new type, or a new
       column renamed into it: the swap of a type change);
     - the table itself is dropped later in this upgrade() (drop-table's finding);
+    - its name says it was put aside (`old_user_id`, `email_deprecated`, `notes_bak`);
     - the author says the code no longer uses it ("unused", "no longer used",
       "deprecated", "obsolete", "removed from the model", ...), or the drop only runs
       when an inspection finds the column (a clean-up of drift, behind `if ... in
@@ -49,9 +50,12 @@ UNUSED = re.compile(
     r"\bunused\b|\bno longer (?:used|needed|in use|mapped|read|referenced|required)\b|"
     r"\bnot (?:used|in use|mapped|referenced) (?:any ?more|anywhere|by)\b|\bnot used\b|"
     r"\bnever (?:used|mapped|read)\b|\bobsolete\b|\bdeprecated\b|\blong[- ]forgotten\b|"
-    r"\bleft ?over\b|\bunmapped\b|\bdead (?:column|table|field)s?\b|"
+    r"\bleft ?over\b|\brelics?\b|\bunmapped\b|\bdead (?:column|table|field)s?\b|"
     r"\bremoved (?:from (?:the )?(?:model|models|orm|code)|in (?:v?\d|[0-9a-f]{7,}|commit|"
     r"release|version))", re.IGNORECASE)
+# a name that says it is kept aside: renamed out of the way when the code stopped using it
+RETIRED_NAME = re.compile(r"^(?:old|deprecated|unused|obsolete|bak|backup)_|"
+                          r"_(?:old|deprecated|unused|obsolete|bak|backup)$", re.IGNORECASE)
 _INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_table_names|"
                          r"has_table|table_exists)\b")
 
@@ -169,6 +173,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     for op, table, column, whole_op in found:
         if table is None:
             continue
+        if RETIRED_NAME.search(column) or RETIRED_NAME.search(table):
+            continue  # named as kept aside: the code stopped using it before
         if ctx.is_new_table(table, op) or temporary(ctx, table, column, op) \
                 or _name_survives(ctx, table, column, op) \
                 or _table_dropped_later(ctx, table, op) or behind_inspection(ctx, op):

@@ -5,9 +5,10 @@ What it finds:
     may still query. Not reported when it cannot:
     - the table was created by this same upgrade(), or renamed into existence by it (the
       `*_tmp` copy of a rebuild);
-    - the name exists again once upgrade() is done, with the rows copied back (a rebuild:
-      rename or copy to a new table, drop, re-create under the old name);
-    - it is a migration tool's own bookkeeping (`migrate_version` of sqlalchemy-migrate);
+    - the name exists again once upgrade() is done (a rebuild: rename or copy to a new
+      table, drop, re-create under the old name; or a new table swapped into the name);
+    - it is a migration tool's own bookkeeping (`migrate_version` of sqlalchemy-migrate), or
+      its name says it was put aside (`old_sessions`, `users_backup`);
     - the author says the code no longer uses it ("unused", "no longer needed",
       "deprecated", "obsolete", ...), or the drop only runs when an inspection finds the
       table.
@@ -41,7 +42,7 @@ from ..scripts.operations import Operation
 from ._history import key
 from ._quote import qualified
 from ._values import LATER, call, quote
-from .drop_column import behind_inspection, says_unused
+from .drop_column import RETIRED_NAME, behind_inspection, says_unused
 
 BOOKKEEPING = {"migrate_version", "south_migrationhistory", "alembic_version_old"}
 
@@ -59,9 +60,9 @@ def _renamed_here(ctx: RuleContext, table: str, op: Operation) -> bool:
 
 
 def _rebuilt(ctx: RuleContext, table: str, op: Operation) -> bool:
-    """The name is back once upgrade() is done and the rows were read before the drop."""
-    return ctx.after.table(table) is not None \
-        and ctx.flow.read_before(table, ctx.position(op)) is not None
+    """The name is back once upgrade() is done (created again, or a new table renamed into
+    it): the running release finds a table by that name."""
+    return ctx.after.table(table) is not None
 
 
 def _fix(ctx: RuleContext, tables: list[str], schema: str | None, sql: str | None) -> str:
@@ -105,7 +106,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
     if found and says_unused(ctx):
         return
     for op, tables, schema, sql in found:
-        tables = [t for t in tables if key(t) not in BOOKKEEPING
+        tables = [t for t in tables if key(t) not in BOOKKEEPING and not RETIRED_NAME.search(t)
                   and not (ctx.is_new_table(t, op) or _renamed_here(ctx, t, op)
                            or _rebuilt(ctx, t, op))]
         if not tables or behind_inspection(ctx, op):

@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from . import Hit, RuleContext, rule
 from ..model import Phase, Severity
 from ..scripts.operations import Operation
-from ..scripts.phases import operation_phases
+from ..scripts.phases import operation_phases, widens
 from ._values import LATER, quote, render
 from .drop_column import says_unused
 
@@ -58,6 +58,12 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
     for op, phase in operation_phases(ctx.upgrade):
         if unused and phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table"):
             phase = Phase.NONE
+        if phase is Phase.CONTRACT and op.name == "alter_column" \
+                and op.kwargs.get("type_") is not None and "existing_type" not in op.kwargs \
+                and op.kwargs.get("nullable") is not False and op.get("new_column_name") is None \
+                and widens(ctx.state_at(op).column_type(ctx.table_of(op), op.get("column_name")),
+                           ctx.resolve(op.kwargs["type_"])):
+            phase = Phase.EXPAND  # a widening, the old type read from the history
         if op.name == "rename_table" and (ctx.table_of(op) or "").lower() in views:
             phase = Phase.NONE  # the old name stays as a view: the running release works
         if op.name == "execute" and ctx.sql(op) and all(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from ..model import Phase
-from .expressions import Call
+from .expressions import Call, Name
 from .operations import Operation
 
 EXPAND_OPS = {
@@ -48,8 +48,10 @@ def operation_phase(op: Operation) -> Phase:
                 return Phase.DATA
             if head in ("create",):
                 return Phase.EXPAND
-            if head in ("drop",):
-                return Phase.CONTRACT
+            if head in ("drop",):  # a table holds data; a trigger, view or function does not
+                words = text.lower().split()
+                kind = next((w for w in words[1:] if w not in ("if", "exists")), "")
+                return Phase.CONTRACT if kind == "table" else Phase.NONE
             if head == "alter":
                 low = " ".join(text.lower().split())
                 if " rename " in low or re.search(r" drop (?:column )?(?!constraint|default|"
@@ -90,11 +92,26 @@ def _column_added(op: Operation) -> str | None:
 
 
 def _widens(op: Operation) -> bool:
-    """alter_column to a type that holds every old value as it is: text to a longer or
-    unbounded text, numeric to more precision (same scale), integer to bigger integer."""
-    old, new = op.kwargs.get("existing_type"), op.kwargs.get("type_")
+    return widens(op.kwargs.get("existing_type"), op.kwargs.get("type_"))
+
+
+def widens(old: object, new: object) -> bool:
+    """A type change that holds every old value as it is: text to a longer or unbounded
+    text, numeric to more precision (same scale), integer to a bigger integer or to a
+    floating or numeric type."""
+    if isinstance(old, Name):
+        old = Call(old.dotted)
+    if isinstance(new, Name):
+        new = Call(new.dotted)
     if not (isinstance(old, Call) and isinstance(new, Call)):
         return False
+    if old.name in ("Integer", "INTEGER", "SmallInteger", "SMALLINT") and new.name in (
+            "Float", "FLOAT", "Numeric", "NUMERIC", "DECIMAL", "REAL", "Double",
+            "DOUBLE_PRECISION") and not (new.name in ("Numeric", "NUMERIC", "DECIMAL")
+                                         and isinstance(new.arg(1, "scale"), int)
+                                         and isinstance(new.arg(0, "precision"), int)
+                                         and new.arg(0) - new.arg(1) < 10):
+        return True
     if old.name in _TEXT_TYPES and new.name in _TEXT_TYPES:
         if new.name in _UNBOUNDED:
             return True
@@ -127,9 +144,17 @@ def operation_phases(ops: Iterable[Operation]) -> list[tuple[Operation, Phase]]:
             created.setdefault((op.name if name is None else "name", name or _table(op)), i)
     added_columns = {(_table(op), _column_added(op)) for op in ups if op.name == "add_column"}
     made_tables = {_table(op) for op in ups if op.name == "create_table"}
+    made_at: dict[str, int] = {}
+    for i, op in enumerate(ups):
+        if op.name == "create_table":
+            made_at.setdefault(_table(op), i)
     renamed_away = {(_table(op), str(op.get("new_table_name")).lower()) for op in ups
                     if op.name == "rename_table"}
     for i, op in enumerate(ups):
+        if made_at.get(_table(op), len(ups)) < i and op.name in (
+                "alter_column", "drop_column", "drop_constraint", "drop_index"):
+            phases[i] = Phase.NONE  # a table of this revision: no release uses it yet
+            continue
         if op.name in _DROPS:
             name = _name(op.get(_DROPS[op.name]))
             again = [j for (kind, key), j in created.items() if j > i and (

@@ -50,6 +50,10 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.drop_column("users", "phone")
          ''').replace('"""b2\n', '"""remove unused columns\n')]),
+    dict(name="a column put aside earlier under an old_ name", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", new_column_name="old_phone")
+         '''), revision("c3", "b2", 'op.drop_column("users", "old_phone")')]),
     dict(name="a drift clean-up behind an inspection", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              columns = [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]

@@ -30,6 +30,17 @@ CASES = [
              op.execute("INSERT INTO users (id, email) SELECT id, email FROM users_tmp")
              op.drop_table("users_tmp")
          ''')]),
+    dict(name="a new table swapped into the name", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_table("users_new", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("email", sa.String(255), nullable=False))
+             op.drop_table("users")
+             op.rename_table("users_new", "users")
+         ''')]),
+    dict(name="a pre-Alembic relic, in the author's words", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.drop_table("users")
+         ''').replace('"""b2\n', '"""drop the users table, a pre-Alembic relic\n')]),
     dict(name="the author says the table is no longer used", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              # users was replaced by accounts two releases ago and is no longer used

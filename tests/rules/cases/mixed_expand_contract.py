@@ -57,6 +57,25 @@ CASES = [
              op.execute("INSERT INTO users (id, email) SELECT id, email FROM users_tmp")
              op.drop_table("users_tmp")
          ''')]),
+    dict(name="a table created here and then altered", fires=False,
+         revisions=[revision("b2", None, '''
+             op.create_table("teams", sa.Column("id", sa.Integer()), sa.Column("n", sa.Text()))
+             op.alter_column("teams", "n", existing_type=sa.Text(), nullable=False)
+         ''')]),
+    dict(name="a trigger dropped and created again, seed rows inserted", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("DROP TRIGGER IF EXISTS users_touch ON users")
+             op.execute("CREATE TRIGGER users_touch BEFORE UPDATE ON users "
+                        "FOR EACH ROW EXECUTE FUNCTION touch()")
+         ''')]),
+    dict(name="integer to float, the old type read from the history", fires=False,
+         revisions=[revision("a1", None, '''
+             op.create_table("recipes", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("rating", sa.Integer()))
+         ''', 'op.drop_table("recipes")'), revision("b2", "a1", '''
+             op.add_column("recipes", sa.Column("notes", sa.Text()))
+             op.alter_column("recipes", "rating", type_=sa.Float())
+         ''')]),
     dict(name="NOT NULL on a column added here, and a widening", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("tier", sa.String(10), server_default="free"))

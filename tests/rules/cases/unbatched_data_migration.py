@@ -78,6 +78,12 @@ CASES = [
              op.execute("DELETE FROM users WHERE id IN (1, 2, 3)")
              op.execute("UPDATE users SET name = 'root' WHERE id = 1")
          ''')]),
+    dict(name="one row picked by its key in a SQLAlchemy expression", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             users = sa.table("users", sa.column("id"), sa.column("name"))
+             row_id = 1
+             op.execute(users.update().where(users.c.id == row_id).values(name="root"))
+         ''')]),
     dict(name="the single statement written for --sql only", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              if context.is_offline_mode():
