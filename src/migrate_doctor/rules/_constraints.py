@@ -100,6 +100,15 @@ def added_constraints(ctx: RuleContext, kind: str) -> Iterator[Added]:
                     yield Added(op, s.table, name, kind, not_valid, s.text, s, _body)
 
 
+def unit_of(ctx: RuleContext, op: Operation) -> Any:
+    """What one finding (and its fix) covers: the op, or its whole batch block."""
+    if op.is_batch:
+        block = batch_block(ctx.file, op)
+        if block is not None:
+            return ("batch", block[0])
+    return id(op)
+
+
 def constraint_name(ctx: RuleContext, added: Added, taken: set[str]) -> str:
     """The constraint's name; for an unnamed one, the name the database would give it."""
     if added.name:
@@ -163,11 +172,14 @@ def not_valid_fix(ctx: RuleContext, op: Operation, items: list[Added]
         first = _with_not_valid(ctx, items[0], names[0])
         if op.is_batch:
             block = batch_block(ctx.file, op)
-            if block is not None:
+            if block is not None:  # every constraint of the block, bottom-up
                 start, end, body = block
-                at, last = op.line - start, op.end_line - start
-                indent = body[at][:len(body[at]) - len(body[at].lstrip())]
-                body = body[:at] + [indent + first] + body[last + 1:]
+                pairs = sorted({a.op.line: (a, n) for a, n in zip(items, names)}.values(),
+                               key=lambda p: -p[0].op.line)
+                for a, n in pairs:
+                    at, last = a.op.line - start, a.op.end_line - start
+                    indent = body[at][:len(body[at]) - len(body[at].lstrip())]
+                    body = body[:at] + [indent + _with_not_valid(ctx, a, n)] + body[last + 1:]
                 return "\n".join(head + body + _autocommit_validate(validates)), \
                     ("replace", start, end)
         return "\n".join(head + [first] + _autocommit_validate(validates)), None
@@ -200,10 +212,10 @@ def validate_fix(ctx: RuleContext, op: Operation) -> str:
 
 
 def validating_hits(ctx: RuleContext, kind: str, label: str, lock: str) -> Iterator[Hit]:
-    by_op: dict[int, list[Added]] = {}
+    by_op: dict[Any, list[Added]] = {}
     for added in added_constraints(ctx, kind):
         if not added.not_valid:
-            by_op.setdefault(id(added.op), []).append(added)
+            by_op.setdefault(unit_of(ctx, added.op), []).append(added)
             continue
         validate = added.validated_in_transaction(ctx)
         if validate is not None:
@@ -405,8 +417,8 @@ def using_index_fix(ctx: RuleContext, op: Operation, items: list[Added]
         block = batch_block(ctx.file, op)
         if block is not None:
             start, end, body = block
-            at, last = op.line - start, op.end_line - start
-            body = without(body, at, last)
+            for line in sorted({a.op.line: a for a in items}.values(), key=lambda a: -a.op.line):
+                body = without(body, line.op.line - start, line.op.end_line - start)
             if empty_body(body):
                 body = []  # nothing else in the block
             return "\n".join(head + body + _with_comment(steps, tail)), ("replace", start, end)

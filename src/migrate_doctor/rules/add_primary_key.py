@@ -27,10 +27,11 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._constraints import Added, added_constraints, pg_guarded, using_index_fix
+from ._constraints import Added, added_constraints, pg_guarded, unit_of, using_index_fix
 from ._history import key
 from ._values import call
 
@@ -52,9 +53,9 @@ def _nullable(ctx: RuleContext, added: Added) -> list[str]:
       "Primary key added by building its index under an exclusive lock",
       dialects=("postgresql",))
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    by_op: dict[int, list[Added]] = {}
+    by_op: dict[Any, list[Added]] = {}
     for added in added_constraints(ctx, "primary"):
-        by_op.setdefault(id(added.op), []).append(added)
+        by_op.setdefault(unit_of(ctx, added.op), []).append(added)
     for items in by_op.values():
         first = items[0]
         table = first.table or "<table>"

@@ -26,18 +26,19 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._constraints import Added, added_constraints, pg_guarded, using_index_fix
+from ._constraints import Added, added_constraints, pg_guarded, unit_of, using_index_fix
 
 
 @rule("add-unique-constraint", Severity.WARNING,
       "UNIQUE constraint added by building its index under lock", dialects=("postgresql",))
 def run(ctx: RuleContext) -> Iterator[Hit]:
-    by_op: dict[int, list[Added]] = {}
+    by_op: dict[Any, list[Added]] = {}
     for added in added_constraints(ctx, "unique"):
-        by_op.setdefault(id(added.op), []).append(added)
+        by_op.setdefault(unit_of(ctx, added.op), []).append(added)
     for items in by_op.values():
         table = items[0].table or "<table>"
         names = ", ".join(a.name or "(unnamed)" for a in items)

@@ -51,3 +51,14 @@ CASES += [
                         "ALTER TABLE users ADD UNIQUE (name)")
          ''')]),
 ]
+
+CASES += [
+    dict(name="two unique constraints in one batch block: one finding, both moved", fires=True,
+         names=['"uq_users_phone"', '"uq_users_name"', "batch_op.add_column"],
+         revisions=[USERS, revision("b2", "a1", '''
+             with op.batch_alter_table("users") as batch_op:
+                 batch_op.add_column(sa.Column("nickname", sa.String(50), nullable=True))
+                 batch_op.create_unique_constraint("uq_users_phone", ["phone"])
+                 batch_op.create_unique_constraint("uq_users_name", ["name"])
+         ''')]),
+]
