@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .apply import apply
 from .drift import drift
 from .stamp import adopt, stamp
 from .lint import lint
@@ -15,6 +16,7 @@ from .project.loaded import Project
 from .states import Context, Target, base_report, load_project, read_states, redacted, run_checks
 
 __all__ = ["Target", "adopt", "diagnose", "drift", "stamp", "lint", "load_project", "plan", "rules", "verify"]
+__all__ += ["apply"]  # issue 9
 
 
 def diagnose(target: Target | None = None, *, project: Project | None = None) -> Report:
@@ -35,17 +37,21 @@ VERIFY_CHECKS = (
 )
 
 
-def verify(target: Target | None = None, *, drift: bool = False,
+def verify(target: Target | None = None, *, drift: bool = False, head: bool = False,
            project: Project | None = None) -> Report:
-    """The gate: passes (no error finding) only when the database is at the single head.
-    It fails closed: a check that could not run, or (with ``drift``) a drift comparison
-    that could not be made, is an error."""
+    """The gate: passes (no error finding) when the new code may run: the database is at
+    the single head, or only contract revisions are pending (plan runs them after the old
+    code is retired); ``head`` demands the head. It fails closed: a check that could not
+    run, or (with ``drift``) a drift comparison that could not be made, is an error."""
     project = project or load_project(target)
     ctx = read_states(project)
     report = base_report("verify", ctx)
     run_checks(ctx, report, VERIFY_CHECKS, failed=Severity.ERROR)
     report.findings = [replace(f, severity=Severity.ERROR) if f.id == "database-empty" else f
                        for f in report.findings]
+    if not head:
+        report.findings = [_contract_only(ctx, f) if f.id == "database-behind" else f
+                           for f in report.findings]
     if not project.url and not report.has_errors:
         report.add(Finding("database-url-missing", Severity.ERROR, "The database URL is not set",
                            "no database URL: nothing to verify",
@@ -53,6 +59,25 @@ def verify(target: Target | None = None, *, drift: bool = False,
     if drift and not report.has_errors:
         _verify_drift(ctx, report)
     return redacted(report, project.secrets)
+
+
+def _contract_only(ctx: Context, f: Finding) -> Finding:
+    """database-behind when everything pending belongs after the deploy (plan's
+    after_deploy: the first pending revision is a contract one, none is mixed): the new
+    code may start, so verify says which are pending, as information."""
+    pending = list(f.evidence.get("pending", []))
+    phases = f.evidence.get("phases", {})
+    if not pending or phases.get(pending[0]) != "contract" or "mixed" in phases.values() \
+            or set(phases) != set(pending):
+        return f
+    from .plan import apply_command
+
+    return replace(f, severity=Severity.INFO, message=(
+        f"only contract revisions are pending ({', '.join(pending)}): the new code may run; "
+        "they run once the old code is retired everywhere"),
+        fix=f"{apply_command(ctx.project, 'contract')} after the old code is retired "
+            "(verify --head demands the head)",
+        evidence={**f.evidence, "contract_only": True})
 
 
 DRIFT_CHECKS = ("manual-schema-change", "model-without-migration", "migration-without-model")

@@ -91,17 +91,20 @@ def diagnose(ctx: click.Context, url: str | None, fmt: str, strict: bool) -> Non
 @click.command(cls=DoctorCommand)
 @click.option("--url", help="Database URL to check instead of the project's.", default=None)
 @click.option("--drift", is_flag=True, help="Also fail when the schema differs from the models.")
+@click.option("--head", is_flag=True,
+              help="Demand the single head (by default, pending contract revisions pass).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @target_options
 @click.pass_context
-def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
-    """Fast gate for CI and container start: exit 0 only when the database is at head."""
+def verify(ctx: click.Context, url: str | None, drift: bool, head: bool, fmt: str) -> None:
+    """Fast gate for CI and container start: exit 0 when the new code may run (at head, or
+    only contract revisions pending; --head demands the head)."""
     from .. import api
 
     target = get_target(ctx)
     if url:
         target.url = url
-    report = api.verify(target, drift=drift)
+    report = api.verify(target, drift=drift, head=head)
     if fmt == "json":
         finish(report, fmt)
     errors = [f for f in report.findings if f.severity.value == "error"]
@@ -111,8 +114,14 @@ def verify(ctx: click.Context, url: str | None, drift: bool, fmt: str) -> None:
         more = f" (+{len(errors) - 1} more: migrate-doctor diagnose)" if len(errors) > 1 else ""
         click.echo(f"not ready: {f.id}: {f.message}.{fix}{more}", err=True)
         sys.exit(1)
-    head = ", ".join(report.project.heads) if report.project else ""
-    click.echo(f"ok: the database is at head {head}")
+    behind = [f for f in report.findings if f.id == "database-behind"]
+    if behind:
+        pending = behind[0].evidence.get("pending", [])
+        click.echo(f"ok: the new code may run; {len(pending)} contract revision(s) pending "
+                   f"({', '.join(pending)}): {behind[0].fix}")
+        sys.exit(0)
+    heads = ", ".join(report.project.heads) if report.project else ""
+    click.echo(f"ok: the database is at head {heads}")
     sys.exit(0)
 
 
@@ -198,3 +207,12 @@ def _replay_commands() -> None:
 
 
 _replay_commands()
+
+
+def _apply_commands() -> None:
+    from .apply_commands import apply
+
+    COMMANDS.append(apply)  # `flask db apply` too: Flask-Migrate has no command of that name
+
+
+_apply_commands()

@@ -3,7 +3,10 @@
 What it finds:
     A revision whose upgrade() changes the schema (an `op.*` call that is not a data
     statement, or DDL in `op.execute`) while its downgrade() is empty (`pass`, a docstring,
-    `...`). A downgrade() that raises on purpose (`raise NotImplementedError(...)`) is a
+    `...`). Steps that can run again unchanged are not counted: idempotent SQL (`IF NOT
+    EXISTS`, `IF EXISTS`, `OR REPLACE`), temporary tables, an alter_column that sets a
+    type, nullability or default, an op that runs only when an inspection finds the schema
+    as expected. A downgrade() that raises on purpose (`raise NotImplementedError(...)`) is a
     decision and stays quiet, and so does a revision without downgrade() at all: Alembic
     then stops with AttributeError before it touches the version table.
     When no revision of the history has a working downgrade() (a forward-only history),
@@ -55,6 +58,8 @@ _DDL = {"alter_table", "create_index", "drop_index", "create_table", "drop_table
 _CONSTRAINT_TYPES = {"create_foreign_key": "foreignkey", "create_unique_constraint": "unique",
                      "create_check_constraint": "check", "create_primary_key": "primary"}
 _PORTABLE_ROOTS = ("sa.", "sqlalchemy.", "postgresql.", "mysql.", "sqlite.", "op.")
+_INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_table_names|"
+                         r"has_table|table_exists|get_indexes|has_index)\b")
 POLICY_MIN = 3  # revisions that change the schema before a history counts as forward-only
 
 
@@ -64,14 +69,20 @@ class NotInvertible(Exception):
 
 def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list[Operation]:
     """upgrade()'s operations that change the schema for good (DDL in op.execute included).
-    Idempotent statements (`IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`, `if_not_exists=True`)
+    Idempotent steps (`IF NOT EXISTS`, `IF EXISTS`, `OR REPLACE`, `if_not_exists=True`, an
+    alter_column that sets a type, nullability or default, an op behind an inspection)
     and temporary tables are not: running the upgrade again after an empty downgrade
     cannot fail on them."""
     found = []
+    guarded = _inspected_lines(rf)
     for op in ops if ops is not None else rf.ops("upgrade"):
         if op.name not in _NOT_SCHEMA:
             if op.kwargs.get("if_not_exists") is True or op.kwargs.get("if_exists") is True:
                 continue
+            if op.name == "alter_column" and op.kwargs.get("new_column_name") is None:
+                continue  # a type, nullability or default set again: runs twice
+            if op.line in guarded or any(line in guarded for line in op.via):
+                continue  # only when an inspection finds the schema as expected
             found.append(op)
         elif op.name == "execute":
             statements = statements_of(op, None)
@@ -84,6 +95,26 @@ def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list
                    for s in statements):
                 found.append(op)
     return found
+
+
+def _inspected_lines(rf: RevisionFile) -> set[int]:
+    """Lines that run only when an inspection of the live database says so (``if "t" in
+    inspector.get_table_names():``): those ops can run again after an empty downgrade."""
+    tree = rf.tree
+    if tree is None or not _INSPECTING.search(rf.text):
+        return set()
+    inspected = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                 and _INSPECTING.search(ast.get_source_segment(rf.text, node.value) or "")
+                 for t in node.targets if isinstance(t, ast.Name)}
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (
+                _INSPECTING.search(ast.get_source_segment(rf.text, node.test) or "")
+                or any(isinstance(n, ast.Name) and n.id in inspected
+                       for n in ast.walk(node.test))):
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
 
 
 def downgrade_state(rf: RevisionFile) -> str:
@@ -292,7 +323,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             line, fix_at=at, empty=policy["empty"], missing=policy["missing"],
             raises=policy["raises"], project=True)
         return
-    lines, missing = body_for(ctx, changes)
+    every = [op for op in ctx.upgrade if op.name not in _NOT_SCHEMA or op in changes]
+    lines, missing = body_for(ctx, every)
     if missing:
         fix = "\n".join(
             [f"# {m}: cannot be undone from this revision alone" for m in missing]

@@ -59,6 +59,14 @@ CASES = [
          revisions=[WORKING, revision("b2", "a0",
                                       'op.create_table("boards", sa.Column("id", sa.Integer()))',
                                       downgrade=None)]),
+    dict(name="steps that can run again: IF NOT EXISTS, a type set again, behind an inspection",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("CREATE INDEX IF NOT EXISTS ix_users_name ON users (name)")
+             op.alter_column("users", "name", existing_type=sa.String(100), type_=sa.Text())
+             if "fax" in [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]:
+                 op.drop_column("users", "fax")
+         ''', "pass")]),
     dict(name="a real downgrade", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50)))
