@@ -4,6 +4,7 @@ be split first (a revision that does both)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UsageError
@@ -16,8 +17,6 @@ from .states import Context, Target, base_report, load_project, read_states, red
 def plan(target: Target | None = None, *, revision_range: str | None = None,
          project: Project | None = None) -> Report:
     """Split revisions into before-deploy, after-deploy and split-first, in run order."""
-    from .scripts.phases import revision_phase
-
     project = project or load_project(target)
     ctx = read_states(project, database=revision_range is None)
     report = base_report("plan", ctx)
@@ -43,27 +42,115 @@ def plan(target: Target | None = None, *, revision_range: str | None = None,
         raise UsageError("plan needs the pending revisions (a database) or a range",
                          "pass --url, or a range such as `plan base:head`")
 
-    phases = {rev: revision_phase(ctx.graph.files[rev].operations) for rev in ctx.selected}
-    before: list[str] = []
-    after: list[str] = []
-    split: list[str] = []
-    blocker: str | None = None  # the first contract (or mixed) revision
-    for rev in ctx.selected:
-        phase = phases[rev]
-        if phase is Phase.MIXED:
-            split.append(rev)
-        elif blocker is None and phase is not Phase.CONTRACT:
-            before.append(rev)
-        else:
-            after.append(rev)
-            if phase is Phase.EXPAND and blocker is not None:
-                report.add(_expand_after_contract(ctx, rev, blocker))
-        if blocker is None and phase in (Phase.CONTRACT, Phase.MIXED):
-            blocker = rev
+    order = deploy_order(ctx.graph, ctx.selected)
+    phases = order.phases
+    for rev, blocker in order.late:
+        report.add(_expand_after_contract(ctx, rev, blocker))
+    before, after, split = order.before, order.after, order.split
     report.extra["plan"] = {"before_deploy": before, "after_deploy": after, "split_first": split,
                             "phases": {rev: phases[rev].value for rev in ctx.selected}}
+    _deploy_extras(ctx, report, order)
     run_checks(ctx, report, ("contract-still-mapped", "multiple-heads"))
     return redacted(report, project.secrets)
+
+
+@dataclass
+class DeployOrder:
+    """Pending revisions split for an expand/contract deploy, in run order."""
+
+    phases: dict[str, Phase]
+    before: list[str] = field(default_factory=list)  # before the new code is deployed
+    after: list[str] = field(default_factory=list)  # after the old code is retired
+    split: list[str] = field(default_factory=list)  # expand and contract in one revision
+    late: list[tuple[str, str]] = field(default_factory=list)  # (expand rev, contract before it)
+
+
+def deploy_order(graph: Any, revisions: list[str]) -> DeployOrder:
+    """The phase of each revision and the deploy step it belongs to: expand revisions up to
+    the first contract (or mixed) one run before the deploy, everything from it after."""
+    from .scripts.phases import revision_phase
+
+    order = DeployOrder({rev: revision_phase(graph.files[rev].operations) for rev in revisions})
+    blocker: str | None = None  # the first contract (or mixed) revision
+    for rev in revisions:
+        phase = order.phases[rev]
+        if phase is Phase.MIXED:
+            order.split.append(rev)
+        elif blocker is None and phase is not Phase.CONTRACT:
+            order.before.append(rev)
+        else:
+            order.after.append(rev)
+            if phase is Phase.EXPAND and blocker is not None:
+                order.late.append((rev, blocker))
+        if blocker is None and phase in (Phase.CONTRACT, Phase.MIXED):
+            blocker = rev
+    return order
+
+
+def doctor_command(project: Project, command: str) -> str:
+    """How this project runs one of migrate-doctor's commands (``flask db apply`` for a
+    Flask app, ``migrate-doctor apply`` for a plain Alembic project)."""
+    if project.kind == "flask":
+        return f"flask db {command}"
+    cfg = f" -c {project.config_file}" if project.config_file and \
+        project.config_file.name != "alembic.ini" else ""
+    return f"migrate-doctor{cfg} {command}"
+
+
+def apply_command(project: Project, phase: str | None = None) -> str:
+    return doctor_command(project, "apply" + (f" --phase {phase}" if phase else ""))
+
+
+def _deploy_extras(ctx: Context, report: Report, order: DeployOrder) -> None:
+    """The commands of each deploy step and rollback guidance per revision; with a
+    reachable database, the predictions from the live rows (findings) and table sizes."""
+    from .apply.rollback import guidance
+    from .errors import DoctorError
+    from .predict import predict
+    from .project.user_code import run_user_code
+
+    assert ctx.graph is not None and ctx.selected is not None
+    project = ctx.project
+    steps = []
+    if order.split:
+        steps.append({"when": "first", "command": None, "revisions": order.split,
+                      "say": "split each of these into an expand and a contract revision"})
+    if order.before:
+        steps.append({"when": "before deploying the new code", "revisions": order.before,
+                      "command": apply_command(project, "expand")})
+    if ctx.selected:
+        steps.append({"when": "deploy the new code; it may start once this passes",
+                      "revisions": [], "command": doctor_command(project, "verify")})
+    if order.after or order.split:
+        steps.append({"when": "after the old code is retired everywhere",
+                      "revisions": [r for r in ctx.selected if r not in order.before],
+                      "command": apply_command(project, "contract")})
+    report.extra["steps"] = steps
+    rollback = {}
+    for rev in ctx.selected:
+        rf = ctx.graph.file(rev)
+        if rf is not None:
+            rollback[rev] = guidance(project, rf, order.phases[rev])
+    report.extra["rollback"] = rollback
+    if ctx.db is None or ctx.db.engine is None or not ctx.selected:
+        return
+    outcome = run_user_code(lambda: predict(ctx, list(ctx.selected or [])), "the predictions")
+    if isinstance(outcome.error, DoctorError):
+        report.add(outcome.error.to_finding())
+        return
+    if outcome.error is not None:
+        exc = outcome.error
+        report.add(Finding("check-failed", Severity.WARNING, "A check could not run",
+                           f"the predictions from the live rows failed: {type(exc).__name__}: "
+                           f"{exc}", "run it again; if it fails again, report it",
+                           evidence={"check": "will-fail-on-rows"}))
+        return
+    prediction = outcome.value
+    assert prediction is not None
+    report.findings.extend(prediction.findings)
+    report.extra["sizes"] = {rev: [prediction.sizes[t.lower()].said() for t in tables
+                                   if t.lower() in prediction.sizes]
+                             for rev, tables in prediction.touched.items()}
 
 
 def _range(ctx: Context, text: str) -> list[str]:

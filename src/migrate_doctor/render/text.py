@@ -54,6 +54,7 @@ def layout(report: Report) -> Segments:
     plan = report.extra.get("plan")
     if plan is not None:
         _plan(out, plan)
+        _steps(out, report.extra)
     actions = report.extra.get("actions")
     if actions:
         add(("Dry run, nothing written; would:\n" if report.extra.get("dry_run") else
@@ -123,3 +124,25 @@ def _plan(out: Segments, plan: dict[str, Any]) -> None:
         for rev in revs:
             out.append((f"  {rev}  {phases.get(rev, '')}\n", ""))
     out.append(("\n", ""))
+
+
+def _steps(out: Segments, extra: dict[str, Any]) -> None:
+    """plan's deploy steps with their commands, and per revision the tables it locks or
+    rewrites and how to roll it back."""
+    steps = extra.get("steps") or []
+    if steps:
+        out.append(("Deploy steps:\n", "bold"))
+        for n, step in enumerate(steps, 1):
+            revs = f" ({', '.join(step['revisions'])})" if step.get("revisions") else ""
+            out.append((f"  {n}. {step['when']}{revs}:\n", ""))
+            out.append((f"       {step['command'] or step.get('say', '')}\n", "green"))
+        out.append(("\n", ""))
+    rollback = extra.get("rollback") or {}
+    sizes = extra.get("sizes") or {}
+    if rollback:
+        out.append(("Per revision:\n", "bold"))
+        for rev, g in rollback.items():
+            tables = f"  [{'; '.join(sizes[rev])}]" if sizes.get(rev) else ""
+            out.append((f"  {rev}{tables}\n", ""))
+            out.append((f"    rollback ({g['downgrade']}): {g['advice']}\n", "dim"))
+        out.append(("\n", ""))
