@@ -1,4 +1,5 @@
-"""`[tool.migrate-doctor]` in pyproject.toml: select, ignore, severity, start-after."""
+"""`[tool.migrate-doctor]` in pyproject.toml: select, ignore, severity, start-after (lint);
+lock-timeout, statement-timeout, lock-retries (apply)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 from .errors import UsageError
 from .model import Severity
 
-KEYS = {"select", "ignore", "severity", "start-after"}
+KEYS = {"select", "ignore", "severity", "start-after", "lock-timeout", "statement-timeout",
+        "lock-retries"}
+LOCK_TIMEOUT = 2.0  # seconds apply waits for a lock, per statement, unless configured
 
 
 @dataclass
@@ -20,6 +23,10 @@ class LintConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     start_after: str | None = None
     path: Path | None = None
+    # apply: seconds (None: no limit)
+    lock_timeout: float | None = LOCK_TIMEOUT
+    statement_timeout: float | None = None
+    lock_retries: int = 3
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -64,7 +71,39 @@ def load_config(start: Path) -> LintConfig:
     if start_after is not None and not isinstance(start_after, str):
         raise UsageError(f"{path}: start-after must be a revision id string", 'start-after = "abc123"')
     cfg.start_after = start_after
+    for name in ("lock-timeout", "statement-timeout"):
+        if name in section:
+            setattr(cfg, name.replace("-", "_"), duration(section[name], f"{path}: {name}"))
+    if "lock-retries" in section:
+        retries = section["lock-retries"]
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise UsageError(f"{path}: lock-retries must be a whole number >= 0, not {retries!r}",
+                             "lock-retries = 3")
+        cfg.lock_retries = retries
     return cfg
+
+
+def duration(value: Any, where: str) -> float | None:
+    """Seconds from ``2``, ``2.5``, ``"2s"``, ``"500ms"``, ``"1min"``; ``0`` / ``"none"``
+    mean no limit."""
+    import re
+
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m)?\s*", str(value).lower())
+        if str(value).strip().lower() in ("none", "off"):
+            return None
+        if m is None:
+            raise UsageError(f"{where} must be a duration such as 2, \"2s\", \"500ms\" or "
+                             f"\"none\", not {value!r}", 'lock-timeout = "2s"')
+        unit = {"ms": 0.001, "min": 60.0, "m": 60.0}.get(m.group(2) or "s", 1.0)
+        seconds = float(m.group(1)) * unit
+    if seconds < 0:
+        raise UsageError(f"{where} cannot be negative ({value!r})", 'lock-timeout = "2s"')
+    return seconds or None
 
 
 def _strings(value: Any, key: str, path: Path) -> list[str]:

@@ -10,6 +10,10 @@ Why it matters:
 
 Fix:
     flask db upgrade   (plain Alembic: alembic upgrade head), before the new code starts.
+
+    `verify` reads the phases in the evidence: when every pending revision belongs after
+    the deploy (the first is a contract revision and none mixes expand and contract, as
+    `plan` splits them), the new code may start, and verify passes (unless --head).
 """
 
 from __future__ import annotations
@@ -37,9 +41,13 @@ def run(ctx: Context) -> Iterator[Hit]:
     listed = "; ".join(ctx.describe(r) for r in pending[:20])
     more = f" and {len(pending) - 20} more" if len(pending) > 20 else ""
     target = "heads" if len(ctx.graph.heads) > 1 else "head"
+    from ..scripts.phases import revision_phase
+
+    phases = {r: revision_phase(ctx.graph.files[r].operations).value for r in pending}
     yield Hit(
         f"the database is at {', '.join(current)}; {len(pending)} revision(s) not applied, in "
         f"upgrade order: {listed}{more}",
         f"{ctx.cmd('upgrade')}" + (" (after merging the heads)" if target == "heads" else "")
         + ", before the new code starts",
-        None, {"current": list(current), "pending": pending, "heads": list(ctx.graph.heads)})
+        None, {"current": list(current), "pending": pending, "heads": list(ctx.graph.heads),
+               "phases": phases})
