@@ -127,3 +127,10 @@ def rules() -> list[Any]:
     from .rules import RULES
 
     return sorted(RULES.all(), key=lambda e: e.id)
+
+
+# -- test (issue 10): defined in its package, exported here -----------------------------------
+
+from .testing.engine import test  # noqa: E402
+
+__all__ += ["test"]

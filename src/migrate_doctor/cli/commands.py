@@ -216,3 +216,12 @@ def _apply_commands() -> None:
 
 
 _apply_commands()
+
+
+def _test_commands() -> None:
+    from .test_commands import test_command
+
+    COMMANDS.append(test_command)  # `flask db test` too: Flask-Migrate has none of that name
+
+
+_test_commands()
