@@ -75,7 +75,14 @@ def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list
     cannot fail on them."""
     found = []
     guarded = _inspected_lines(rf)
-    for op in ops if ops is not None else rf.ops("upgrade"):
+    ops = ops if ops is not None else rf.ops("upgrade")
+    rebuilt = {(op.table or "").lower() for i, op in enumerate(ops) if op.name == "drop_table"
+               and any(o.name == "create_table" and o.table == op.table for o in ops[i + 1:])}
+    for op in ops:
+        if op.table and op.table.lower() in rebuilt and op.name in (
+                "drop_table", "create_table", "create_index", "create_foreign_key",
+                "create_unique_constraint", "create_check_constraint", "create_primary_key"):
+            continue  # dropped and created again here: the upgrade can run again
         if op.name not in _NOT_SCHEMA:
             if op.kwargs.get("if_not_exists") is True or op.kwargs.get("if_exists") is True:
                 continue
@@ -89,6 +96,9 @@ def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list
             temporary = {s.table for s in statements if s.kind == "create_table" and s.table
                          and re.search(r"\bTEMP(?:ORARY)?\b", s.text, re.IGNORECASE)}
             if any(s.kind in _DDL and s.table not in temporary
+                   and not (s.kind == "alter_table" and s.actions and all(
+                       re.match(r"(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b", a,
+                                re.IGNORECASE) for a in s.actions))
                    and not re.search(r"\bIF\s+(?:NOT\s+)?EXISTS\b|\bOR\s+REPLACE\b", s.text,
                                      re.IGNORECASE)
                    and not (s.kind == "drop_table" and set(s.dropped_tables()) <= temporary)
@@ -103,15 +113,23 @@ def _inspected_lines(rf: RevisionFile) -> set[int]:
     tree = rf.tree
     if tree is None or not _INSPECTING.search(rf.text):
         return set()
-    inspected = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                 and _INSPECTING.search(ast.get_source_segment(rf.text, node.value) or "")
-                 for t in node.targets if isinstance(t, ast.Name)}
+    def about_inspection(node: ast.AST, names: set[str]) -> bool:
+        return bool(_INSPECTING.search(ast.get_source_segment(rf.text, node) or "")) or any(
+            isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+    inspected: set[str] = set()
+    for _ in range(3):  # names holding an inspection, or computed from one
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and about_inspection(node.value, inspected):
+                inspected |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+            elif isinstance(node, (ast.For, ast.comprehension)) \
+                    and about_inspection(node.iter, inspected):
+                inspected |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and (
-                _INSPECTING.search(ast.get_source_segment(rf.text, node.test) or "")
-                or any(isinstance(n, ast.Name) and n.id in inspected
-                       for n in ast.walk(node.test))):
+        guarded = (node.test if isinstance(node, ast.If) else
+                   node.iter if isinstance(node, ast.For) else None)
+        if guarded is not None and about_inspection(guarded, inspected):
             for stmt in node.body:
                 lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
     return lines

@@ -11,7 +11,8 @@ What it finds:
     is a replacement, and dropping a constraint or an index breaks no running code (both
     are neutral); a table renamed to `*_tmp` and created again, a temporary column or
     table, NOT NULL on a column added in the same revision and a widening are not
-    contract steps; nor is dropping what the author says is no longer used.
+    contract steps; nor is dropping what the author says is no longer used, nor a step
+    that runs only when an inspection finds it needed (a clean-up of drift).
 
 Why it matters:
     A zero-downtime deploy runs expand steps before the new code ships and contract steps
@@ -43,7 +44,7 @@ from ..model import Phase, Severity
 from ..scripts.operations import Operation
 from ..scripts.phases import operation_phases, widens
 from ._values import LATER, quote, render
-from .drop_column import says_unused
+from .drop_column import behind_inspection, says_unused
 
 
 def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
@@ -58,6 +59,8 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
     for op, phase in operation_phases(ctx.upgrade):
         if unused and phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table"):
             phase = Phase.NONE
+        if phase is Phase.CONTRACT and behind_inspection(ctx, op):
+            phase = Phase.NONE  # a clean-up of drift: only where the schema is not as expected
         if phase is Phase.CONTRACT and op.name == "alter_column" \
                 and op.kwargs.get("type_") is not None and "existing_type" not in op.kwargs \
                 and op.kwargs.get("nullable") is not False and op.get("new_column_name") is None \

@@ -5,7 +5,8 @@ What it finds:
     running release uses. Not reported when the old name keeps working: a view with the
     old name is created in the same upgrade(), or the name exists again once upgrade() is
     done (a rebuild: rename to `*_tmp`, re-create under the old name, copy the rows back,
-    drop the copy); nor for a table created by this same upgrade().
+    drop the copy); nor for a table created, or renamed into existence, by this same
+    upgrade() (`t -> t_old -> t`).
 
 Why it matters:
     The release still running queries the old name and fails (`relation "customers"
@@ -38,6 +39,7 @@ from ..scripts.operations import Operation
 from ._history import key
 from ._quote import ident, qualified
 from ._values import LATER, quote
+from .drop_table import _renamed_here
 
 
 def _view_kept(ctx: RuleContext, old: str, op: Operation) -> bool:
@@ -115,8 +117,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             found.extend((op, s.table or "", n, m.group(1).strip('"') if m else None)
                          for old, n in s.renamed() if old is None and s.table)
     for op, old, new, schema in found:
-        if ctx.is_new_table(old, op) or _view_kept(ctx, old, op) \
-                or ctx.after.table(old) is not None:
+        if ctx.is_new_table(old, op) or _renamed_here(ctx, old, op) \
+                or _view_kept(ctx, old, op) or ctx.after.table(old) is not None:
             continue
         yield ctx.hit(
             f"table {old} is renamed to {new}: the running release fails on the old name as "

@@ -67,6 +67,23 @@ CASES = [
              if "fax" in [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]:
                  op.drop_column("users", "fax")
          ''', "pass")]),
+    dict(name="triggers switched off around a data fix, a table dropped and created again",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users DISABLE TRIGGER ALL")
+             op.execute("UPDATE users SET name = 'x' WHERE name = ''")
+             op.execute("ALTER TABLE users ENABLE TRIGGER ALL")
+             op.drop_table("sessions")
+             op.create_table("sessions", sa.Column("id", sa.Integer(), primary_key=True))
+             op.create_index("ix_sessions_id", "sessions", ["id"])
+         ''', "pass")]),
+    dict(name="constraints dropped in a loop over what an inspection found", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             insp = sa.inspect(op.get_bind())
+             for uq in insp.get_unique_constraints("users"):
+                 if "email" in uq["column_names"]:
+                     op.drop_constraint(uq["name"], "users", type_="unique")
+         ''', "pass")]),
     dict(name="a real downgrade", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50)))

@@ -23,6 +23,12 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("ALTER TABLE users RENAME COLUMN name TO full_name")
          ''')]),
+    dict(name="renamed away and back (to refresh foreign keys on SQLite)", fires=False,
+         dialect="sqlite", server_version=(3, 45),
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users RENAME TO users_old")
+             op.execute("ALTER TABLE users_old RENAME TO users")
+         ''')]),
     dict(name="the old name kept as a view", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.rename_table("users", "accounts")
