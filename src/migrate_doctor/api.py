@@ -15,7 +15,8 @@ from .plan import plan
 from .project.loaded import Project
 from .states import Context, Target, base_report, load_project, read_states, redacted, run_checks
 
-__all__ = ["Target", "adopt", "diagnose", "drift", "stamp", "lint", "load_project", "plan", "rules", "verify"]
+__all__ = ["Target", "adopt", "diagnose", "drift", "stamp", "lint", "load_project", "plan", "rules",
+           "trace_findings", "verify"]
 __all__ += ["apply"]  # issue 9
 
 
@@ -120,6 +121,14 @@ def _verify_drift(ctx: Context, report: Report) -> None:
 
 # -- lint -------------------------------------------------------------------------------
 
+
+
+def trace_findings() -> list[Any]:
+    """The findings only ``lint(trace=True)`` reports (``trace-table-rewrite``, ...): typed,
+    each documented by its docstring."""
+    from .trace.findings import TRACE_FINDINGS
+
+    return list(TRACE_FINDINGS)
 
 
 def rules() -> list[Any]:

