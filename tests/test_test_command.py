@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 import uuid
 from dataclasses import dataclass
@@ -129,8 +130,8 @@ class MigrationProject:
                 "branch_labels = None\ndepends_on = None\n\n\n"
                 f"def upgrade():\n{_indent(rev.upgrade)}\n\n\ndef downgrade():\n"
                 f"{_indent(rev.downgrade)}\n")
-        (self.versions / f"{rev.id}_{rev.message.replace(' ', '_').replace('.', '_')}.py") \
-            .write_text(body)
+        slug = re.sub(r"\W+", "_", rev.message).strip("_")[:40]
+        (self.versions / f"{rev.id}_{slug}.py").write_text(body)
 
     @property
     def ini(self) -> Path:

@@ -143,3 +143,9 @@ def rules() -> list[Any]:
 from .testing.engine import test  # noqa: E402
 
 __all__ += ["test"]
+
+# -- graph (issue 10) ---------------------------------------------------------------------------
+
+from .graph.build import graph  # noqa: E402
+
+__all__ += ["graph"]

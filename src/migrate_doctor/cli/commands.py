@@ -232,3 +232,12 @@ def _test_commands() -> None:
 
 
 _test_commands()
+
+
+def _graph_commands() -> None:
+    from .test_commands import graph_command
+
+    COMMANDS.append(graph_command)  # `flask db graph` too: Flask-Migrate has none of that name
+
+
+_graph_commands()

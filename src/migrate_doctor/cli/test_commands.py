@@ -1,4 +1,4 @@
-"""`test`: the migrations tested on a scratch database, never the live one."""
+"""`test` (migrations tested on a scratch database) and `graph` (the revision graph)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,31 @@ def _summary(info: dict[str, Any]) -> None:
 
 
 test_command.__test__ = False  # type: ignore[attr-defined]
+
+
+@click.command("graph", cls=DoctorCommand)
+@click.option("--url", help="Database URL (marks its current revision).", default=None)
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "html", "json"]),
+              default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (html: default migrations-graph.html).")
+@target_options
+@click.pass_context
+def graph_command(ctx: click.Context, url: str | None, fmt: str, output: str | None) -> None:
+    """The revision graph: branches, merges, heads, the database's revision, pending ones."""
+    from .. import api
+    from ..graph import render_graph
+
+    target = get_target(ctx)
+    if url:
+        target.url = url
+    report = api.graph(target, findings=fmt in ("html", "json"))
+    text = render_graph(report, fmt)
+    if fmt == "html" or output:
+        path = output or "migrations-graph.html"
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"wrote {path}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    sys.exit(report.exit_code())
