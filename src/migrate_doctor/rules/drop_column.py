@@ -57,7 +57,9 @@ UNUSED = re.compile(
 RETIRED_NAME = re.compile(r"^(?:old|deprecated|unused|obsolete|bak|backup)_|"
                           r"_(?:old|deprecated|unused|obsolete|bak|backup)$", re.IGNORECASE)
 _INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_table_names|"
-                         r"has_table|table_exists)\b")
+                         r"has_table|table_exists|get_indexes|has_index|get_foreign_keys|"
+                         r"get_unique_constraints|"
+                         r"get_check_constraints|get_pk_constraint|get_sequence_names)\b")
 
 
 def says_unused(ctx: RuleContext) -> str | None:

@@ -59,7 +59,9 @@ _CONSTRAINT_TYPES = {"create_foreign_key": "foreignkey", "create_unique_constrai
                      "create_check_constraint": "check", "create_primary_key": "primary"}
 _PORTABLE_ROOTS = ("sa.", "sqlalchemy.", "postgresql.", "mysql.", "sqlite.", "op.")
 _INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_table_names|"
-                         r"has_table|table_exists|get_indexes|has_index)\b")
+                         r"has_table|table_exists|get_indexes|has_index|get_foreign_keys|"
+                         r"get_unique_constraints|"
+                         r"get_check_constraints|get_pk_constraint|get_sequence_names)\b")
 POLICY_MIN = 3  # revisions that change the schema before a history counts as forward-only
 
 
