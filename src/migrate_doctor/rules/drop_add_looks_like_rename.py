@@ -15,7 +15,8 @@ What it finds:
     (an UPDATE of it, a server default), it refers to a table this revision creates or
     replaces (its values cannot be the old ones), the table cannot hold rows yet
     (created or emptied just before, created by a revision at most 30 days older, or said
-    to be empty), or the author says the dropped columns are no longer used. Same-name drops and re-adds are column-dropped-and-re-added's.
+    to be empty), or the author says the dropped columns are no longer used. Same-name
+    drops and re-adds are drop-and-re-add-column's.
     A warning, and opt-in: on real histories most such pairs are deliberate remodels, not
     renames (docs/precision.md).
 
