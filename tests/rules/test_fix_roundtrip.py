@@ -42,11 +42,7 @@ from . import _roundtrip as rt
 from .test_rules import CASES
 
 # "rule-id::case name" -> what fails (step and error), until the rule's fix is mended.
-KNOWN_BROKEN: dict[str, str] = {
-    "missing-lock-timeout::add_column on an existing table with no lock_timeout":
-        "upgrade head: column \"nickname\" does not exist: the SET lock_timeout replaces the "
-        "add_column line (needs fix_at insert)",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 UNSUPPORTED_DIALECTS = {"mysql": "MySQL/MariaDB is not set up for the round trip yet"}
 

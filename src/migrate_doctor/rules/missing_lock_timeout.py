@@ -96,8 +96,10 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         "#     connection.execute(sa.text(\"SET lock_timeout = '5s'\"))",
     ])
     first = locked[0][0]
+    body = ctx.function_body("upgrade")
     yield ctx.hit(
         f"upgrade() locks {names} ({len(locked)} operation{'s' if len(locked) > 1 else ''}) "
         "with no lock_timeout: while it waits for the lock behind a long query, every other "
         f"query on {names} waits behind it", fix, first, tables=tables,
+        fix_at=("insert", body[0], 0) if body else None,
         lines=[op.line for op, _t in locked])
