@@ -62,6 +62,10 @@ _INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_t
                          r"has_table|table_exists|get_indexes|has_index|get_foreign_keys|"
                          r"get_unique_constraints|"
                          r"get_check_constraints|get_pk_constraint|get_sequence_names)\b")
+# ALTER TABLE actions that can run again unchanged
+_REPEATABLE_ACTION = (r"(?:(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b|"
+                      r"ALTER\s+(?:COLUMN\s+)?\S+\s+(?:(?:SET\s+DATA\s+)?TYPE\b|SET\s+DEFAULT\b|"
+                      r"DROP\s+DEFAULT\b|SET\s+NOT\s+NULL\b|DROP\s+NOT\s+NULL\b))")
 POLICY_MIN = 3  # revisions that change the schema before a history counts as forward-only
 
 
@@ -99,8 +103,7 @@ def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list
                          and re.search(r"\bTEMP(?:ORARY)?\b", s.text, re.IGNORECASE)}
             if any(s.kind in _DDL and s.table not in temporary
                    and not (s.kind == "alter_table" and s.actions and all(
-                       re.match(r"(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b", a,
-                                re.IGNORECASE) for a in s.actions))
+                       re.match(_REPEATABLE_ACTION, a, re.IGNORECASE) for a in s.actions))
                    and not re.search(r"\bIF\s+(?:NOT\s+)?EXISTS\b|\bOR\s+REPLACE\b", s.text,
                                      re.IGNORECASE)
                    and not (s.kind == "drop_table" and set(s.dropped_tables()) <= temporary)

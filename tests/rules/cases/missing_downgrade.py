@@ -71,6 +71,8 @@ CASES = [
          fires=False,
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("ALTER TABLE users DISABLE TRIGGER ALL")
+             op.execute("ALTER TABLE users ALTER COLUMN name TYPE text, "
+                        "ALTER COLUMN phone SET DEFAULT ''")
              op.execute("UPDATE users SET name = 'x' WHERE name = ''")
              op.execute("ALTER TABLE users ENABLE TRIGGER ALL")
              op.drop_table("sessions")
