@@ -49,7 +49,7 @@ from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation, is_empty_body
 from ..scripts.revision_file import RevisionFile
 from ._sql import statements_of
-from ._values import Code, call, column_name, quote, render
+from ._values import Code, call, column_name, quote, render, text_argument
 
 _NOT_SCHEMA = {"execute", "bulk_insert", "get_bind", "get_context", "batch_alter_table",
                "inline_literal", "f", "run_async", "invoke"}
@@ -98,6 +98,10 @@ def schema_changes(rf: RevisionFile, ops: list[Operation] | None = None) -> list
                 continue  # only when an inspection finds the schema as expected
             found.append(op)
         elif op.name == "execute":
+            raw = text_argument(op.get("sqltext")) or ""
+            if re.match(r"\s*DO\b", raw, re.IGNORECASE) and re.search(
+                    r"\bIF\s+(?:NOT\s+)?EXISTS\b", raw, re.IGNORECASE):
+                continue  # a PL/pgSQL block that checks the catalog first
             statements = statements_of(op, None)
             temporary = {s.table for s in statements if s.kind == "create_table" and s.table
                          and re.search(r"\bTEMP(?:ORARY)?\b", s.text, re.IGNORECASE)}
