@@ -399,6 +399,9 @@ def _rows_fix(failed: StepFailed) -> str:
     if "null" in text:
         return ("add the column nullable (or with a server_default), backfill it in batches, "
                 "then alter it to nullable=False in a later step")
+    if "check constraint" in text or "violates check" in text:
+        return ("make the rows satisfy the CHECK first (an UPDATE in the same revision), then "
+                "add it; on PostgreSQL add it NOT VALID and VALIDATE it after a commit")
     if "unique" in text or "duplicate" in text:
         return "deduplicate the rows before creating the unique constraint or index"
     if "cast" in text or "invalid input" in text or "type" in text:
