@@ -196,3 +196,19 @@ def test_xdist_one_scratch_database_per_worker(pytester):
     assert len(urls) == 2, urls  # both workers ran tests
     assert all(len(u) == 1 for u in urls.values())  # one database per worker
     assert len(set().union(*urls.values())) == 2  # not the same one
+
+
+def test_a_model_module_the_tests_import_but_the_app_does_not(pytester):
+    orphan = ("import sqlalchemy as sa\n\nfrom MODELS import Base\n\n\nclass Tag(Base):\n"
+              "    __tablename__ = 'tags'\n    id = sa.Column(sa.Integer, primary_key=True)\n")
+    MigrationProject(pytester.path, f"sqlite:///{pytester.path / 'live.db'}",
+                     [CREATE_ITEMS, ADD_NOTE],
+                     extra_files={"catalog/__init__.py": "", "catalog/tags.py": orphan})
+    # the test session imports it; the app (env.py) never does
+    pytester.makepyfile(test_tags="import catalog.tags  # noqa: F401\n\n\ndef test_ok():\n"
+                                  "    pass\n")
+
+    result = run(pytester, "--migrate-doctor", "-q", "-k", "model-module-not-imported or ok")
+
+    result.assert_outcomes(passed=1, failed=1)
+    assert "catalog/tags.py maps Tag (tags)" in result.stdout.str()

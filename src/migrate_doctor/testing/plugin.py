@@ -135,23 +135,22 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         result = _run_once(self.config)
-        report = result["report"]
-        if self.check == "history" or "cases" not in result:
-            loud = [f for f in report.findings if f.severity.value == "error"]
-            if loud:
-                raise CheckFailed("\n\n".join(_said(f) for f in loud))
+        findings = result["findings"]
+        errors = [f for f in findings if f["severity"] == "error"]
+        if self.check == "history" or not result["cases"]:
+            if errors:
+                raise CheckFailed("\n\n".join(_said(f) for f in errors))
             return
         case = result["cases"].get((self.check, self.revision))
         if case is None:
-            loud = [f for f in report.findings if f.severity.value == "error"]
-            reason = "; ".join(f"{f.id}: {f.message}" for f in loud) or "not run"
+            reason = "; ".join(f"{f['id']}: {f['message']}" for f in errors) or "not run"
             raise pytest.skip.Exception(f"not tested: {reason}"[:500], _use_item_location=True)
         if case["status"] == "skipped":
             raise pytest.skip.Exception(case.get("message") or "skipped",
                                         _use_item_location=True)
         if case["status"] == "failed":
-            found = [f for f in report.findings if f.id == self.check
-                     and f.evidence.get("revision") == self.revision]
+            found = [f for f in findings if f["id"] == self.check
+                     and (f.get("evidence") or {}).get("revision") == self.revision]
             raise CheckFailed("\n\n".join(_said(f) for f in found) or case.get("message", ""))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:  # type: ignore[override]
@@ -163,29 +162,57 @@ class CheckItem(pytest.Item):
         return self.path, 0, f"migrate-doctor {self.name}"
 
 
-def _said(f: Any) -> str:
-    lines = [f"{f.id} ({f.severity.value}): {f.message}"]
-    if f.location is not None:
-        lines.append(f"  at {f.location}")
-    if f.fix:
-        lines.append(f"  fix: {f.fix}")
+def _said(f: dict[str, Any]) -> str:
+    lines = [f"{f['id']} ({f['severity']}): {f['message']}"]
+    location = f.get("location") or {}
+    if location.get("path"):
+        lines.append(f"  at {location['path']}" + (f":{location['line']}" if location.get("line")
+                                                    else ""))
+    if f.get("fix"):
+        lines.append(f"  fix: {f['fix']}")
     return "\n".join(lines)
 
 
 def _run_once(config: pytest.Config) -> dict[str, Any]:
-    """`test` once per process (each xdist worker: its own scratch database)."""
+    """`migrate-doctor test` once per process (each xdist worker: its own scratch database),
+    in a fresh interpreter: what the test session itself imported must not hide a model
+    module the app never imports (model-module-not-imported)."""
     if _RESULT not in config.stash:
-        from .. import api
-
-        rows = config.getini("migrate_doctor_rows")
-        options: dict[str, Any] = {"rows": int(rows)} if str(rows).strip() else {}
-        report = api.test(target_of(config), **options)
-        info = report.extra.get("test") or {}
-        result: dict[str, Any] = {"report": report}
-        if info.get("cases"):
-            result["cases"] = {(c["check"], c["revision"]): c for c in info["cases"]}
-        config.stash[_RESULT] = result
+        config.stash[_RESULT] = _run_cli(config)
     return config.stash[_RESULT]
+
+
+def _run_cli(config: pytest.Config) -> dict[str, Any]:
+    import json
+    import subprocess
+    import sys
+
+    target = target_of(config)
+    argv = [sys.executable, "-c", "from migrate_doctor.cli.main import main; main()"]
+    if target.config:
+        argv += ["-c", target.config]
+    elif target.app:
+        argv += ["--app", target.app]
+    if target.directory:
+        argv += ["-d", target.directory]
+    argv += ["test", "--format", "json"]
+    if target.url:
+        argv += ["--url", target.url]
+    rows = str(config.getini("migrate_doctor_rows")).strip()
+    if rows:
+        argv += ["--rows", rows]
+    proc = subprocess.run(argv, cwd=str(config.rootpath), capture_output=True, text=True,
+                          check=False)
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        tail = (proc.stdout + proc.stderr).strip()[-2000:]
+        return {"findings": [{"id": "internal-error", "severity": "error", "fix": None,
+                              "message": f"migrate-doctor test did not answer: {tail}"}],
+                "cases": {}}
+    cases = (report.get("test") or {}).get("cases") or []
+    return {"findings": report.get("findings") or [],
+            "cases": {(c["check"], c["revision"]): c for c in cases}}
 
 
 # -- fixtures ---------------------------------------------------------------------------------------
