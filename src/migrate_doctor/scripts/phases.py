@@ -46,8 +46,9 @@ def operation_phase(op: Operation) -> Phase:
             head = text.lstrip().split(None, 1)[0].lower() if text.strip() else ""
             if head in _DATA_VERBS:
                 return Phase.DATA
-            if head in ("create",):
-                return Phase.EXPAND
+            if head in ("create",):  # a function/view/trigger redefined in place: glue
+                return Phase.NONE if re.match(r"\s*create\s+or\s+replace\b", text,
+                                              re.IGNORECASE) else Phase.EXPAND
             if head in ("drop",):  # a table holds data; a trigger, view or function does not
                 words = text.lower().split()
                 kind = next((w for w in words[1:] if w not in ("if", "exists")), "")
