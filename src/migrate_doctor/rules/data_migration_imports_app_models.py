@@ -105,6 +105,9 @@ def _uses(tree: ast.Module, names: set[str]) -> dict[str, list[str]]:
         name = node.id
         how: str | None = None
         if chain and name in _SESSION_NAMES | {"models", "model"} and chain[0] in _WORK_ATTRS:
+            if chain[-1] in ("commit", "close", "flush", "rollback", "remove") and (
+                    len(chain) <= 2 or chain[0] == "session"):
+                continue  # ends the app's session: no statement runs through it
             how = f"{name}.{chain[0]}"
         elif chain and name in ("models", "model") and chain[0][:1].isupper() \
                 and len(chain) > 1 and chain[1] in _MODEL_ATTRS | {"__table__"}:
@@ -235,8 +238,16 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         else:
             classes = [n for n in used if n[:1].isupper() and n not in _SESSION_NAMES]
             fix, at = _fix(ctx, imp, what, classes), None
+        session_only = all(h.split(".")[-1] in ("session", "engine") or h.endswith(
+            ".execute") for h in how) and not any(n[:1].isupper() and n not in _SESSION_NAMES
+                                                  for n in used)
+        consequence = (
+            "its statements run on the app's own connection, outside the migration's "
+            "transaction and outside `--sql`, and importing the app starts it (config, "
+            "connections)" if session_only else
+            "it runs against the models as they are later, not as they were at this "
+            "revision, and fails on a fresh database once they change")
         yield ctx.hit(
             f"the revision uses the application's {', '.join(used)} ({'; '.join(how)}), "
-            f"imported by `{what}`: it runs against the models as they are later, not as "
-            "they were at this revision, and fails on a fresh database once they change",
+            f"imported by `{what}`: {consequence}",
             fix, imp.line, fix_at=at, module=imp.module, names=used)

@@ -52,6 +52,9 @@ CASES = [
              users = sa.table("users", db.Column("id", db.Integer), db.Column("name", db.Text))
              op.execute(users.update().where(users.c.name.is_(None)).values(name=""))
          ''', header="from app.models import db")]),
+    dict(name="the app's session only committed", fires=False,
+         revisions=[USERS, revision("b2", "a1", "pass", "db.session.commit()",
+                                    header="from app.models import db")]),
     dict(name="an import the revision never uses", fires=False,
          revisions=[USERS, revision("b2", "a1", "pass", header="from app import models")]),
     dict(name="a helper that builds SQL", fires=False,
