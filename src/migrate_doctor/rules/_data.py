@@ -316,16 +316,18 @@ def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
 
 
 def is_key_lookup(s: Statement) -> bool:
-    """A WHERE that picks rows by literal keys only (``id = 3``, ``id IN (1, 2)``)."""
-    if s.python:  # .where(t.c.id == x) as the only condition
+    """A WHERE that picks rows by literal keys only (``id = 3``, ``id IN (1, 2)``, a natural
+    key such as ``name = 'x'`` or ``slug``/``code``/``key``/``uuid``)."""
+    keys = r"(?:id|uuid|name|slug|key|code)"
+    if s.python:  # .where(t.c.<key> == x) as the only condition
         wheres = re.findall(r"\.(?:where|filter)\((.*?)\)(?=\s*(?:\.|$))", s.text, _FLAGS)
         return len(wheres) == 1 and bool(re.fullmatch(
-            r"\s*[\w.]+\.c\.id\s*==\s*[\w.\[\]\"']+\s*", wheres[0]))
+            rf"\s*[\w.]+\.c\.{keys}\s*==\s*[\w.\[\]\"']+\s*", wheres[0], _FLAGS))
     where = _top_level(s.text, ("WHERE",))
     if where is None:
         return False
     condition = s.text[where + 5:].strip()
     literal = r"(?:\d+|'[^']*')"
     return bool(re.fullmatch(
-        rf"\(?\s*(?:[\w$.\"]+\.)?\"?id\"?\s*(?:=\s*{literal}|IN\s*\((?:\s*{literal}\s*,?)+\))"
+        rf"\(?\s*(?:[\w$.\"]+\.)?\"?{keys}\"?\s*(?:=\s*{literal}|IN\s*\((?:\s*{literal}\s*,?)+\))"
         r"\s*\)?", condition, _FLAGS))

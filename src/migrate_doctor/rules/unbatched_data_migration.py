@@ -5,8 +5,9 @@ What it finds:
     or `sa.update(...)` / `table.update()` expressions) on a table this revision did not
     create, that is not batched: no LIMIT and no bound parameters (`:start`, `:stop`), not
     inside a Python loop over rows or batches, and not inside
-    `op.get_context().autocommit_block()`. A WHERE that picks rows by literal keys
-    (`id = 3`, `id IN (1, 2)`) and a statement that only runs offline (under
+    `op.get_context().autocommit_block()`. A WHERE that picks rows by a literal key
+    (`id = 3`, `id IN (1, 2)`, `name = 'x'`, also `slug`, `code`, `key`, `uuid`) and a
+    statement that only runs offline (under
     `if context.is_offline_mode():`) are not reported.
 
 Why it matters:

@@ -77,6 +77,7 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("DELETE FROM users WHERE id IN (1, 2, 3)")
              op.execute("UPDATE users SET name = 'root' WHERE id = 1")
+             op.execute("DELETE FROM users WHERE name = 'Debug'")
          ''')]),
     dict(name="one row picked by its key in a SQLAlchemy expression", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
