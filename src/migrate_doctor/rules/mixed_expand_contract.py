@@ -108,8 +108,10 @@ def _split(ctx: RuleContext, moved: list[Operation]) -> str:
         if number not in gone:
             kept.append(lines[number - 1])
     kept = _fill_empty_blocks(kept)
-    indent = min((len(x) - len(x.lstrip()) for x in kept if x.strip()), default=0)
-    first = [x[indent:] for x in kept] or ["pass"]
+    # the body's own indentation (lines of a multi-line string may start further left)
+    first_line = lines[body[0] - 1]
+    indent = " " * (len(first_line) - len(first_line.lstrip()))
+    first = [x[len(indent):] if x.startswith(indent) else x for x in kept] or ["pass"]
     later: list[str] = []
     for op in moved:
         source = _dedent(op.source)

@@ -25,6 +25,15 @@ CASES = [
                  batch_op.alter_column("phone", new_column_name="mobile")
              op.create_index("ix_users_mobile", "users", ["mobile"])
          ''')]),
+    dict(name="a multi-line SQL string that starts at the left margin stays valid", fires=True,
+         names=["UPDATE users", 'op.drop_column("users", "phone")'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("verified", sa.Boolean(), nullable=True))
+             op.execute("""
+             UPDATE users SET verified = false WHERE verified IS NULL
+             """.replace("             ", ""))
+             op.drop_column("users", "phone")
+         ''')]),
     # -- not reported -------------------------------------------------------------------
     dict(name="expand only", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
