@@ -345,7 +345,7 @@ def test_pre_commit_hook_lints_only_the_files_it_is_given(shop: Path) -> None:
     # exactly as pre-commit runs it: the entry, then the file names
     result = run([*cmd, rel], shop, env)
     assert result.code == 1, result.stderr
-    places = re.findall(r"^  at (\S+?):(\d+)$", result.stdout, flags=re.M)
+    places = re.findall(r"^\s+at (\S+?):(\d+)$", result.stdout, flags=re.M)
     assert places, result.stdout
     assert {(shop / p).resolve() for p, _ in places} == {new_file}
     assert ("add-not-null-column-without-default" in result.stdout
