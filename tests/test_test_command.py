@@ -534,3 +534,23 @@ def test_json_is_one_object(tmp_path, database):
     result = shop.cli("--format", "json")
     data = json.loads(result.stdout)
     assert data["tool"]["command"] == "test" and data["database"]["url"]
+
+
+def test_the_schema_at_head_goes_to_the_expected_schema_cache(tmp_path, database):
+    from migrate_doctor.replay.expected import cached, path_key
+    from migrate_doctor.states import read_states
+
+    shop = project(tmp_path, database)
+    shop.test()
+
+    cwd = os.getcwd()
+    os.chdir(shop.root)
+    try:
+        ctx = read_states(api.load_project(api.Target(config=str(shop.ini))))
+        key = path_key(ctx.project, ctx.graph, ("b2000000note",), ctx.db.dialect,
+                       ctx.db.server_version)
+        schema = cached(ctx.project, key)
+    finally:
+        os.chdir(cwd)
+    assert schema is not None and set(schema["tables"]) == {"items"}
+    assert set(schema["tables"]["items"]["columns"]) == {"id", "name", "qty", "note"}

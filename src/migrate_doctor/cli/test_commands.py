@@ -75,6 +75,8 @@ def test_command(ctx: click.Context, url: str | None, scratch_url: str | None,
         _summary(info)
     if info.get("kept"):
         click.echo(f"kept the scratch database: {info['kept']}", err=True)
+    elif info.get("kept_note"):
+        click.echo(f"--keep: {info['kept_note']}", err=True)
     sys.exit(report.exit_code(strict))
 
 

@@ -101,11 +101,17 @@ def _run(ctx: Context, live: str, scratch_url: str | None, order: list[str],
     from ..database.scratch import scratch_database
     from .session import Session, StepFailed, in_env, quiet_alembic_log
 
+    def expected_at(session: Session) -> Any:
+        from ..replay.expected import cached
+
+        return lambda heads: cached(project, _expected_key(ctx, session, tuple(sorted(heads))))
+
     project = ctx.project
     revisions = _revisions(ctx)
     server_version = ctx.db.server_version if ctx.db is not None else None
 
     def work(session: Session) -> tuple[Result, bool]:
+        revisions.expected = expected_at(session)
         stairway = Stairway(session, order, selected, revisions, rows, progress)
         result = stairway.run()
         info["steps"] = session.steps_run
@@ -116,6 +122,8 @@ def _run(ctx: Context, live: str, scratch_url: str | None, order: list[str],
                 at_head = True
             except StepFailed:
                 pass
+            else:
+                _remember_head(ctx, session)
         return result, at_head
 
     with scratch_database(live, scratch_url=scratch_url, server_version=server_version) as scratch:
@@ -124,10 +132,39 @@ def _run(ctx: Context, live: str, scratch_url: str | None, order: list[str],
             result, at_head = in_env(project, scratch.url, work)
         models = _models_at_head(ctx, scratch.url) if at_head else None
         if keep:
-            from .keep import keep as keep_scratch
+            from .keep import CannotKeep, keep as keep_scratch
 
-            info["kept"] = keep_scratch(scratch)
+            try:
+                info["kept"] = keep_scratch(scratch)
+            except CannotKeep as exc:
+                info["kept_note"] = str(exc)
     return result, models
+
+
+def _expected_key(ctx: Context, session: Any, heads: tuple[str, ...]) -> str:
+    """The key drift and diagnose use for the schema at ``heads`` (the live database's
+    dialect and server version)."""
+    from ..replay.expected import path_key
+
+    assert ctx.graph is not None
+    if ctx.db is not None:
+        return path_key(ctx.project, ctx.graph, heads, ctx.db.dialect, ctx.db.server_version)
+    version = ".".join(str(v) for v in (session.context.dialect.server_version_info or ()))
+    return path_key(ctx.project, ctx.graph, heads, session.dialect, version or None)
+
+
+def _remember_head(ctx: Context, session: Any) -> None:
+    """The schema at head goes to the expected-schema cache: `drift` and `diagnose` then
+    replay nothing to know it (nor does the next `test` on SQLite or MySQL)."""
+    from ..database.schema import snapshot
+    from ..replay.expected import cached, store
+
+    heads = tuple(sorted(session.heads))
+    key = _expected_key(ctx, session, heads)
+    if cached(ctx.project, key) is None:
+        project = ctx.project
+        store(project, key, snapshot(session.conn, {project.version_table},
+                                     project.version_table_schema))
 
 
 def _revisions(ctx: Context) -> Revisions:

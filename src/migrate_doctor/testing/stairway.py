@@ -74,6 +74,7 @@ class Revisions:
     intended_losses: Callable[[str], set[str]]
     downgrade_is_empty: Callable[[str], bool]
     mentions: Callable[[str, str], bool]  # (revision, table): the file names the table
+    expected: Callable[[tuple[str, ...]], Any] = lambda heads: None  # cached schema there
 
 
 class Stairway:
@@ -138,15 +139,22 @@ class Stairway:
         if not self.s.restore(point):
             self._rebuild(point.heads)
 
-    def _state(self) -> State:
-        return read(self.s.conn, self.version_table, self.version_schema)
+    def _state(self, expected: Any = None) -> State:
+        return read(self.s.conn, self.version_table, self.version_schema, expected=expected)
+
+    def _below(self) -> State:
+        """The state below a revision: where a snapshot is how the schema is read, the
+        expected schema from the cache (when an earlier run or drift replayed it) saves
+        reflecting it; the rows are read either way."""
+        expected = None if self.s.transactional else self.revs.expected(self.s.heads)
+        return self._state(expected)
 
     # -- one revision -----------------------------------------------------------------------
 
     def _test(self, rev: str) -> None:
         start = time.perf_counter()
         self._clean()
-        before = self._fill(rev, self._state())
+        before = self._fill(rev, self._below())
         below = self.s.checkpoint()
         try:
             self.s.upgrade(rev, guard=False)

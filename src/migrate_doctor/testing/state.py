@@ -166,7 +166,10 @@ def install(conn: Any) -> None:
 
 
 def read(conn: Any, version_table: str, version_schema: str | None, *,
-         rows: bool = True) -> State:
+         rows: bool = True, expected: Schema | None = None) -> State:
+    """The state now. ``expected``: the schema the migrations make here, from the
+    expected-schema cache (used instead of reflecting it, where a snapshot is the way the
+    schema is read)."""
     from sqlalchemy import text
 
     if conn.dialect.name == "postgresql" and version_schema is None:
@@ -185,7 +188,18 @@ def read(conn: Any, version_table: str, version_schema: str | None, *,
                 pks.add(name.split(".", 1)[0])
         state.keyed = pks
         return state
-    schema = snapshot(conn, {version_table}, version_schema)
+    if expected is not None and rows:
+        from sqlalchemy.exc import DBAPIError
+
+        state = State(schema=expected)
+        try:
+            _keys(conn, expected, state)
+            return state
+        except DBAPIError:  # the cached schema is not what is there: read it
+            if conn.in_transaction():
+                conn.rollback()
+    schema = expected if expected is not None and not rows else \
+        snapshot(conn, {version_table}, version_schema)
     state = State(schema=schema)
     if rows:
         _keys(conn, schema, state)
