@@ -347,3 +347,15 @@ def test_html_of_a_600_revision_history_in_a_browser(tmp_path, browser):
     browser.click(x, y)
     assert browser.js("document.getElementById('panel').getAttribute('data-rev')") == other
     assert browser.errors() == []
+
+
+def test_flask_db_graph(blog, database):
+    blog.url = database.url
+    blog.upgrade("0d5f7c2a9e11")
+
+    result = blog.flask("db", "graph")
+
+    assert result.code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "○ 7b3e91c4d6a2  (head, pending) [expand] create comments",
+        "◉ 0d5f7c2a9e11  (current) [expand] create posts"]

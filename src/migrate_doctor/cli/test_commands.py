@@ -116,6 +116,23 @@ def graph_command(ctx: click.Context, url: str | None, fmt: str, output: str | N
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
         click.echo(f"wrote {path}", err=True)
+    elif fmt == "text" and sys.stdout.isatty():
+        _coloured(text)
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(report.exit_code())
+
+
+def _coloured(text: str) -> None:
+    """The tree on a terminal: marks, phases and tags in colour (plain text elsewhere)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    styled = Text(text)
+    for pattern, style in ((r"◉", "bold blue"), (r"○", "yellow"), (r"\[contract\]", "red"),
+                           (r"\[expand\]", "green"), (r"\[mixed\]", "bold yellow"),
+                           (r"\[data\]", "cyan"), (r"\((?:head|current|pending|merge|branch"
+                                                   r" point|label)[^)]*\)", "bold"),
+                           (r"(?m)(?<=[●◉○] )\w+", "dim")):
+        styled.highlight_regex(pattern, style)
+    Console(highlight=False, soft_wrap=True).print(styled, end="")
