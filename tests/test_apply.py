@@ -465,3 +465,32 @@ def test_bad_options_are_usage_errors(database: Database, tmp_path: Path):
     dry = project.cli("apply", "--dry-run")
     assert dry.code == 0 and "lock_timeout 60s" in dry.stdout and "0 retries" in dry.stdout
 
+
+
+@pytest.mark.parametrize("done", ["table and column", "everything"])
+def test_mariadb_state_left_by_a_kill_is_reported_exactly(mariadb, tmp_path: Path, done: str):
+    """A kill between the steps of a revision (no transactional DDL): diagnose says which
+    of its steps are there, column by column for a table it creates and then alters."""
+    from migrate_doctor import api
+
+    name = mariadb.create_database()
+    database = Database("mysql", mariadb.url(name), name=name)
+    project = three(tmp_path / "project", database)
+    project.upgrade("head")
+    project.add("0d00000000d3", R2, 'op.create_table("tags", sa.Column("id", sa.Integer(), '
+                'primary_key=True))\nop.add_column("tags", sa.Column("label", sa.String(20)))\n'
+                'op.create_index("ix_tags_label", "tags", ["label"])', slug="tags")
+    database.execute("CREATE TABLE tags (id INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (id))",
+                     "ALTER TABLE tags ADD COLUMN label VARCHAR(20)")
+    if done == "everything":
+        database.execute("CREATE INDEX ix_tags_label ON tags (label)")
+
+    report = api.diagnose(project.target())
+
+    (half,) = [f for f in report.findings if f.id == "half-applied-revision"]
+    if done == "everything":
+        assert half.evidence["missing"] == [] and "stamp 0d00000000d3" in (half.fix or "")
+    else:
+        assert sorted(half.evidence["present"]) == ["add column tags.id", "add column tags.label",
+                                                    "add table tags"]
+        assert half.evidence["missing"] == ["add index tags.ix_tags_label"]

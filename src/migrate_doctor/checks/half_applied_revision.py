@@ -5,7 +5,10 @@ What it finds:
     its first steps in place while the version table still names the revision before it.
     The migrations are replayed in a scratch database to the database's revision and to
     the next one; the live schema holding some of the next revision's changes and not the
-    others is that half-run revision. The steps present and missing are listed.
+    others is that half-run revision. The steps present and missing are listed (a table the
+    revision creates and then alters counts column by column, index by index). Holding all
+    of them while the version table names the revision before: the run stopped before it
+    wrote the version table.
 
 Why it matters:
     `upgrade` again fails on the first step (`Duplicate column name`, `Table ... already
@@ -49,6 +52,13 @@ def run(ctx: Context) -> Iterator[Hit]:
     present, missing = found
     rev = pending[0]
     back = ctx.cmd(f"stamp {rev}")
+    if not missing:  # every step ran; the run stopped before the version table was written
+        yield Hit(f"revision {ctx.describe(rev)} ran all of its changes ({'; '.join(present[:5])}"
+                  f") but the version table still says {', '.join(current) or 'base'}: the "
+                  "run stopped before writing it, and upgrade would fail on what exists",
+                  f"{back} (the schema is that revision's)", ctx.location(ctx.graph.files[rev]),
+                  {"revision": rev, "present": present, "missing": []})
+        return
     yield Hit(f"revision {ctx.describe(rev)} ran part of the way: the database holds "
               f"{len(present)} of its changes ({'; '.join(present[:5])}) but not "
               f"{len(missing)} ({'; '.join(missing[:5])}); the version table still says "

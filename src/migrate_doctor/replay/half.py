@@ -9,8 +9,9 @@ from ..database.schema import differences, snapshot
 
 
 def half_applied(ctx: Any, current: tuple[str, ...], nxt: str) -> tuple[list[str], list[str]] | None:
-    """(steps of ``nxt`` present live, steps missing) when some but not all are present and
-    nothing else differs; None otherwise. When ``nxt`` fails in the scratch database too
+    """(steps of ``nxt`` present live, steps missing) when some are present and nothing else
+    differs (none missing: it ran whole, but the version table was not written); None
+    otherwise. When ``nxt`` fails in the scratch database too
     (the reason it half-ran live), what it leaves there is compared instead, and the steps
     missing are those after the statement that failed."""
     from sqlalchemy import create_engine
@@ -42,7 +43,9 @@ def half_applied(ctx: Any, current: tuple[str, ...], nxt: str) -> tuple[list[str
         finally:
             engine.dispose()
     steps = {(d.kind, d.where, d.what): d for d in differences(before, after)}
-    left = {(d.kind, d.where, d.what): d for d in differences(after, live)}
+    # what is still to do, keyed as the step that does it (a step adds what live misses)
+    left = {_as_step(d): d for d in differences(after, live)}
+    _parts_of_new_tables(steps, left, after)
     if failure is not None:  # the scratch half-ran it too: live should equal that state
         if left or not steps:
             return None
@@ -51,9 +54,36 @@ def half_applied(ctx: Any, current: tuple[str, ...], nxt: str) -> tuple[list[str
     present = [_step(d) for key, d in steps.items() if key not in left]
     missing = [_step(d) for key, d in steps.items() if key in left]
     unexplained = [d for key, d in left.items() if key not in steps]
-    if not present or not missing or unexplained:
+    if not present or unexplained:
         return None
-    return present, missing
+    return present, missing  # missing empty: every step ran, the version was not written
+
+
+_FLIP = {"missing": "extra", "extra": "missing"}
+_PARTS = (("columns", "column"), ("uniques", "unique constraint"), ("indexes", "index"),
+          ("foreign_keys", "foreign key"), ("checks", "check constraint"))
+
+
+def _as_step(d: Any) -> tuple[str, str, str]:
+    """A difference between the schema after the step and the live one, keyed as the step
+    that makes it: a table the step adds and live lacks is that step (not done)."""
+    return d.kind, d.where, _FLIP.get(d.what, d.what)
+
+
+def _parts_of_new_tables(steps: dict[tuple[str, str, str], Any],
+                         left: dict[tuple[str, str, str], Any], after: Any) -> None:
+    """A table the step creates that live has only in part (created, then altered, when the
+    run stopped): its columns, indexes and constraints become steps of their own."""
+    from ..database.schema import Difference
+
+    for kind, table, what in list(steps):
+        if kind != "table" or what != "extra" or (kind, table, what) in left:
+            continue
+        shape = after["tables"].get(table, {})
+        parts = {(k, f"{table}.{name}", "extra"): Difference(k, f"{table}.{name}", "extra")
+                 for key, k in _PARTS for name in shape.get(key, {})}
+        if any(p in left for p in parts):
+            steps.update(parts)
 
 
 def _step(d: Any) -> str:
