@@ -121,7 +121,7 @@ class Load:
         rng = random.Random()
         while not self.stop.is_set():
             t0 = time.perf_counter()
-            conn.execute("SELECT title FROM posts WHERE id = %s", (rng.randint(1, ROWS),))
+            conn.execute("SELECT title FROM posts WHERE id = %s", (rng.randint(1, ROWS),)).fetchall()
             self.samples.append((t0, time.perf_counter() - t0))
             time.sleep(0.01)
         conn.close()
@@ -151,10 +151,16 @@ def scenario(pg: Any, root: Path, command: list[str], hold_seconds: float) -> di
     env = app_env(root, url)
     subprocess.run([str(BIN / "flask"), "db", "upgrade", "a1"], cwd=root, env=env, check=True,
                    capture_output=True)
-    with pg.connect(url, autocommit=True) as conn:
-        conn.execute(f"INSERT INTO posts (id, title) SELECT g, 'post ' || g "
-                     f"FROM generate_series(1, {ROWS}) g")
-        conn.execute("ANALYZE posts")
+    from sqlalchemy import create_engine, text
+
+    from migrate_doctor.database.rows import fill
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        fill(conn, ["posts"], ROWS)  # the app's rows, generated
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE posts"))
+    engine.dispose()
     ready = threading.Event()
     with Load(pg, url) as load:
         time.sleep(1.0)
