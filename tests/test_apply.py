@@ -494,3 +494,43 @@ def test_mariadb_state_left_by_a_kill_is_reported_exactly(mariadb, tmp_path: Pat
         assert sorted(half.evidence["present"]) == ["add column tags.id", "add column tags.label",
                                                     "add table tags"]
         assert half.evidence["missing"] == ["add index tags.ix_tags_label"]
+
+
+def test_mariadb_lock_not_granted_names_the_open_transaction(mariadb, tmp_path: Path):
+    import pymysql
+
+    name = mariadb.create_database()
+    database = Database("mysql", mariadb.url(name), name=name)
+    project = three(tmp_path / "project", database)
+    holder = pymysql.connect(unix_socket=str(mariadb.socket), user="root", database=name)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("SELECT * FROM users")
+            cur.fetchall()
+            (session,) = cur.execute("SELECT CONNECTION_ID()") and cur.fetchone()
+        result = project.cli("apply", "--lock-timeout", "1s", "--retries", "0",
+                             "--format", "json")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.code == 1, result.output
+    failed = finding(report_of(result), "apply-failed")
+    assert failed["evidence"]["kind"] == "lock-timeout"
+    assert f"pid {session}" in failed["message"] and "open transaction" in failed["message"]
+    assert f"KILL {session}" in failed["fix"]
+    assert "nothing of the failed one stayed" in finding(report_of(result), "apply-state")[
+        "message"]
+    assert database.version_rows() == [R0]
+
+
+def test_a_statement_over_statement_timeout_is_said(postgres, tmp_path: Path):
+    database = pg(postgres)
+    project = three(tmp_path / "project", database)
+    project.add("0d00000000d3", R2, 'op.execute("SELECT pg_sleep(5)")', slug="slow")
+    result = project.cli("apply", "--statement-timeout", "1s", "--format", "json")
+    assert result.code == 1, result.output
+    failed = finding(report_of(result), "apply-failed")
+    assert failed["evidence"]["kind"] == "statement-timeout"
+    assert "statement_timeout 1.0s" in failed["message"] and "pg_sleep" in failed["message"]
+    assert database.version_rows() == [R2]

@@ -73,7 +73,8 @@ def _retry_safe(ctx: Context, rev: str, attempt: Attempt) -> bool:
     if ctx.db.dialect in ("postgresql", "sqlite") and not autocommit:
         return True
     changes = [s for s in attempt.watch.statements
-               if not s.upper().startswith(("SELECT", "SHOW", "SET", "PRAGMA", "BEGIN"))]
+               if not s.upper().startswith(("SELECT", "SHOW", "SET", "PRAGMA", "BEGIN",
+                                            "DESCRIBE", "EXPLAIN"))]
     return len(changes) <= 1
 
 

@@ -56,6 +56,14 @@ def read_failure(exc: BaseException, statement: str | None) -> Failure:
     stmt = " ".join(stmt.split()) if isinstance(stmt, str) else None
     if orig is None:
         return Failure("other", f"{type(exc).__name__}: {text}", stmt)
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):  # MySQL: the error number decides (its sqlstate
+        # is HY000 for most errors)
+        errno = args[0]
+        kind = _MYSQL.get(errno, "other")
+        if errno == 1062 and ("version_num" in text or "alembic_version" in text):
+            kind = "concurrent"
+        return Failure(kind, text, stmt, errno)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if sqlstate:
         kind = _PG.get(sqlstate) or ("data" if str(sqlstate).startswith("22") else "other")
@@ -64,13 +72,6 @@ def read_failure(exc: BaseException, statement: str | None) -> Failure:
         if sqlstate == "57014" and "lock timeout" in text:
             kind = "lock-timeout"
         return Failure(kind, text, stmt, sqlstate)
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int):
-        errno = args[0]
-        kind = _MYSQL.get(errno, "other")
-        if errno == 1062 and ("version_num" in text or "alembic_version" in text):
-            kind = "concurrent"
-        return Failure(kind, text, stmt, errno)
     low = text.lower()
     if "database is locked" in low or "database table is locked" in low:
         return Failure("lock-timeout", text, stmt)
@@ -123,9 +124,10 @@ def table_blockers(conn: Any, statement: str | None, ours: list[Any]) -> list[Ho
             for pid, user, host, command, state, info, secs, started in rows:
                 if pid in ours or (state or "").startswith("Waiting for table metadata"):
                     continue
-                found.append(Holder(pid, user, host, f"{command}"
+                found.append(Holder(pid, user, None, f"{command}"
                                     f"{', ' + state if state else ''}", info, f"{secs}s",
-                                    "an open transaction" if started else "a table lock"))
+                                    "an open transaction" if started else "a table lock",
+                                    host))
     except SQLAlchemyError:
         return found
     finally:

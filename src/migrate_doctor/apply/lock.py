@@ -34,6 +34,7 @@ class Holder:
     query: str | None = None
     since: str | None = None
     lock: str | None = None
+    host: str | None = None
 
     def said(self) -> str:
         parts = [f"pid {self.pid}" if self.pid is not None else "a session"]
@@ -41,6 +42,8 @@ class Holder:
             parts.append(f"user {self.user}")
         if self.application:
             parts.append(f"application {self.application!r}")
+        if self.host:
+            parts.append(f"from {self.host}")
         if self.state:
             parts.append(f"state {self.state}")
         if self.since:
@@ -168,7 +171,8 @@ class MigrationLock:
             return []
         if self.backend == "postgresql":
             return [Holder(r[0], r[1], r[2], r[3], r[4], r[5], "the apply lock") for r in rows]
-        return [Holder(r[0], r[1], r[2], r[3], r[4], f"{r[5]}s", "the apply lock") for r in rows]
+        return [Holder(r[0], r[1], None, r[3], r[4], f"{r[5]}s", "the apply lock", r[2])
+                for r in rows]
 
     def release(self) -> None:
         from sqlalchemy import text
