@@ -72,10 +72,12 @@ PARAMS = _params()
 
 @pytest.fixture(scope="module")
 def databases(postgres: Any, request: pytest.FixtureRequest) -> Iterator[rt.DatabasePool]:
-    wanted = sum(1 for item in request.session.items
-                 if "database" in getattr(item, "fixturenames", ())
+    wanted = sum(1 for item in request.session.items  # this module's round trips only
+                 if item.module is request.module
+                 and "database" in getattr(item, "fixturenames", ())
                  and item.get_closest_marker("skip") is None
-                 and getattr(item, "callspec", None) is not None
+                 and isinstance(getattr(item, "callspec", None) and
+                                item.callspec.params.get("case"), dict)
                  and item.callspec.params["case"].get("dialect", "postgresql") != "sqlite")
     pool = rt.DatabasePool(postgres, wanted)
     try:
