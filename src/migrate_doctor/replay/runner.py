@@ -108,14 +108,33 @@ def upgrade(project: Project, scratch_url: str, revision: str = "heads") -> Repl
     """Upgrade the scratch database to ``revision`` with the project's env.py."""
     from alembic import command
 
+    output = _run(project, scratch_url, lambda cfg: command.upgrade(cfg, revision),
+                  "replaying the migrations", {"revision": revision})[1]
+    return Replayed(_heads(project, scratch_url), output)
+
+
+def autogenerate(project: Project, scratch_factory: Any, message: str) -> Any:
+    """``revision --autogenerate`` against an EMPTY scratch database (never the live one):
+    the baseline revision of everything the models define. Returns the new file's path."""
+    from alembic import command
+
+    with scratch_factory() as scratch:
+        script = _run(project, scratch.url, lambda cfg: command.revision(
+            cfg, message=message, autogenerate=True), "generating the baseline", {})[0]
+    return Path(script.path) if script is not None else None
+
+
+def _run(project: Project, scratch_url: str, action: Any, doing: str,
+         evidence: dict[str, Any]) -> tuple[Any, str]:
+    """An Alembic command of the project's, pointed at the scratch database, run as user
+    code: with engines for the live database refused and the environment redirected.
+    Returns its value and what it printed; a failure is ReplayFailed naming the line."""
     from ..project.exceptions import classify
 
-    def run() -> tuple[str, ...]:
+    def run() -> Any:
         with _guard_engines(project.url), _environment_pointing_at(project.url, scratch_url), \
                 no_logging_config():
-            if project.kind == "flask" and project.app is not None:
-                return _upgrade_flask(project, scratch_url, revision)
-            return _upgrade_alembic(project, scratch_url, revision, command)
+            return _in_scratch(project, scratch_url, action)
 
     outcome = run_user_code(run, "the migrations")
     if outcome.error is not None:
@@ -123,11 +142,22 @@ def upgrade(project: Project, scratch_url: str, revision: str = "heads") -> Repl
         if isinstance(exc, DoctorError):
             raise exc
         error = classify(exc, "migrations", project.secrets, outcome.output)
-        raise ReplayFailed(error.message.replace("loading the migrations failed",
-                                                 "replaying the migrations failed"),
+        raise ReplayFailed(error.message.replace("loading the migrations failed", f"{doing} failed"),
                            error.fix, location=error.location,
-                           evidence={**error.evidence, "revision": revision}) from None
-    return Replayed(outcome.value or (), outcome.output)
+                           evidence={**error.evidence, **evidence}) from None
+    return outcome.value, outcome.output
+
+
+def _heads(project: Project, scratch_url: str) -> tuple[str, ...]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(scratch_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return _current(conn, project)
+    finally:
+        engine.dispose()
 
 
 def _current(conn: Any, project: Project) -> tuple[str, ...]:
@@ -139,80 +169,11 @@ def _current(conn: Any, project: Project) -> tuple[str, ...]:
     return tuple(context.get_current_heads())
 
 
-def _upgrade_alembic(project: Project, scratch_url: str, revision: str, command: Any) -> tuple[str, ...]:
-    from alembic.config import Config
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    assert project.config_file is not None
-    cfg = Config(str(project.config_file))
-    if project.migrations_dir is not None:
-        cfg.set_main_option("script_location", str(project.migrations_dir))
-    cfg.set_main_option("sqlalchemy.url", scratch_url.replace("%", "%%"))
-    engine = create_engine(scratch_url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
-            conn.commit()
-            return _current(conn, project)
-    finally:
-        engine.dispose()
-
-
-def _upgrade_flask(project: Project, scratch_url: str, revision: str) -> tuple[str, ...]:
-    from alembic import command
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    app = project.app
-    migrate = app.extensions["migrate"]
-    db = migrate.db
-    engine = create_engine(scratch_url, poolclass=NullPool)
-    with app.app_context():
-        engines = db.engines  # Flask-SQLAlchemy 3: this app's engines, by bind key
-        saved = dict(engines)
-        engines[None] = engine  # type: ignore[index]
-        try:
-            directory = str(project.migrations_dir) if project.migrations_dir else None
-            cfg = migrate.migrate.get_config(directory)
-            command.upgrade(cfg, revision)
-            with engine.connect() as conn:
-                return _current(conn, project)
-        finally:
-            engines.clear()  # type: ignore[attr-defined]
-            engines.update(saved)  # type: ignore[attr-defined]
-            engine.dispose()
-
-
-def autogenerate(project: Project, scratch_factory: Any, message: str) -> Any:
-    """``revision --autogenerate`` against an EMPTY scratch database (never the live one):
-    the baseline revision of everything the models define. Returns the new file's path."""
-    from alembic import command
-
-    from ..project.exceptions import classify
-
-    def run() -> Any:
-        with scratch_factory() as scratch, _guard_engines(project.url), \
-                _environment_pointing_at(project.url, scratch.url), no_logging_config():
-            return _in_scratch(project, scratch.url, lambda cfg: command.revision(
-                cfg, message=message, autogenerate=True))
-
-    outcome = run_user_code(run, "the migrations")
-    if outcome.error is not None:
-        exc = outcome.error
-        if isinstance(exc, DoctorError):
-            raise exc
-        error = classify(exc, "migrations", project.secrets, outcome.output)
-        raise ReplayFailed(error.message.replace("loading the migrations failed",
-                                                 "generating the baseline failed"),
-                           error.fix, location=error.location, evidence=error.evidence) from None
-    script = outcome.value
-    return Path(script.path) if script is not None else None
-
-
 def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
-    """Run an Alembic command with the project's Config, pointed at the scratch database."""
+    """Run ``action(config)`` with the project's own Config, pointed at the scratch
+    database: a Flask app's engine swapped in its app context (an unmodified Flask-Migrate
+    env.py asks the app for it), or a plain Alembic Config whose ``sqlalchemy.url`` and
+    ``attributes["connection"]`` are the scratch database's."""
     from alembic.config import Config
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -223,7 +184,7 @@ def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
             app = project.app
             migrate = app.extensions["migrate"]
             with app.app_context():
-                engines = migrate.db.engines
+                engines = migrate.db.engines  # Flask-SQLAlchemy 3: this app's, by bind key
                 saved = dict(engines)
                 engines[None] = engine  # type: ignore[index]
                 try:
