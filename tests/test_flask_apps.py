@@ -444,3 +444,31 @@ def test_staged_revision_and_untracked_env_py(library, fired):
     git(library.root, "add", "--all")
     git(library.root, "commit", "-q", "-m", "the rest")
     assert "script-not-in-git" not in ids(library.diagnose())
+
+
+def test_role_cannot_migrate_on_mariadb(library, mariadb):
+    """A MySQL user with data privileges only: the missing ones are named, upgrade fails as
+    said, and the GRANT of the fix is enough."""
+    import uuid
+
+    from sqlalchemy.exc import OperationalError
+
+    name = mariadb.create_database()
+    library.set_url(mariadb.url(name))
+    library.upgrade(LIB_CREATE_AUTHORS)
+    user = f"md_ro_{uuid.uuid4().hex[:6]}"
+    mariadb.admin(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY 'limited-pw-1'",
+                  f"GRANT SELECT, INSERT, UPDATE, DELETE ON `{name}`.* TO '{user}'@'localhost'")
+    url = (f"mysql+pymysql://{user}:limited-pw-1@localhost/{name}"
+           f"?unix_socket={mariadb.socket}")
+
+    f = only(library.diagnose(url=url), "role-cannot-migrate")
+    missing = {(m["privilege"], m["table"]) for m in f.evidence["missing"]}
+    assert ("CREATE", None) in missing and ("REFERENCES", "authors") in missing, missing
+    grant = next(line for line in f.fix.splitlines() if line.startswith("GRANT"))
+    library.set_url(url)
+    with pytest.raises(OperationalError, match="denied"):
+        library.upgrade(LIB_CREATE_BOOKS)  # the claim is true
+    mariadb.admin(grant)
+    assert "role-cannot-migrate" not in ids(library.diagnose(url=url))
+    library.upgrade(LIB_CREATE_BOOKS)

@@ -5,6 +5,9 @@ What it finds:
     is not a member of the owner of) a table a pending revision alters, drops or indexes;
     has no CREATE on the schema where a pending revision creates a table; has no
     REFERENCES on a table a new foreign key points to; or cannot write the version table.
+    On MySQL/MariaDB: the user lacks a privilege a pending revision needs (CREATE, ALTER,
+    INDEX, DROP, REFERENCES; INSERT, UPDATE, DELETE on the version table), at none of
+    the global, database and table levels.
 
 Why it matters:
     `upgrade` stops halfway through the deploy with `permission denied for schema
@@ -21,6 +24,7 @@ Fix:
     GRANT CREATE ON SCHEMA public TO app;
     GRANT REFERENCES ON authors TO app;
     GRANT INSERT, UPDATE, DELETE ON alembic_version TO app;
+    (MySQL: GRANT CREATE, ALTER, INDEX, DROP, REFERENCES ON app.* TO 'app'@'%';)
 """
 
 from __future__ import annotations
@@ -114,7 +118,12 @@ def _rights(conn: Any, tables: list[str], referenced: list[str],
        "The database role cannot make the pending changes", needs=("graph", "database"))
 def run(ctx: Context) -> Iterator[Hit]:
     assert ctx.db is not None
-    if ctx.db.dialect != "postgresql" or ctx.db.engine is None or ctx.project.version_table_schema:
+    if ctx.db.engine is None or ctx.project.version_table_schema:
+        return
+    if ctx.db.dialect in ("mysql", "mariadb"):
+        yield from _mysql(ctx)
+        return
+    if ctx.db.dialect != "postgresql":
         return
     revs = pending(ctx)
     if not revs:
@@ -158,3 +167,73 @@ def run(ctx: Context) -> Iterator[Hit]:
                "not_owned": rights["not_owned"], "create_on_schema": rights["create"],
                "no_references": rights["no_references"],
                "version_table_writable": rights["version_table_writable"]})
+
+
+_MYSQL_NEEDS = {"create_table": "CREATE", "drop_table": "DROP", "create_index": "INDEX",
+                "drop_index": "INDEX", "rename_table": "ALTER"}
+
+
+def _mysql_privileges(conn: Any) -> tuple[str, str, Any]:
+    """(user, database, has(privilege, table=None)) for the current user."""
+    from sqlalchemy import text
+
+    user, database = conn.execute(text("SELECT CURRENT_USER(), DATABASE()")).one()
+    name, _, host = str(user).rpartition("@")
+    grantee = f"'{name}'@'{host}'"
+    found: dict[str | None, set[str]] = {None: set()}
+    for (priv,) in conn.execute(text(
+            "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = :g "
+            "UNION SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES "
+            "WHERE GRANTEE = :g AND TABLE_SCHEMA = DATABASE()"), {"g": grantee}):
+        found[None].add(str(priv).upper())
+    for table, priv in conn.execute(text(
+            "SELECT TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES "
+            "WHERE GRANTEE = :g AND TABLE_SCHEMA = DATABASE()"), {"g": grantee}):
+        found.setdefault(str(table), set()).add(str(priv).upper())
+
+    def has(privilege: str, table: str | None = None) -> bool:
+        return privilege in found[None] or privilege in found.get(table, set())
+
+    return grantee, str(database), has
+
+
+def _mysql(ctx: Context) -> Iterator[Hit]:
+    """The privileges the pending revisions need, that the MySQL user has nowhere."""
+    assert ctx.db is not None and ctx.db.engine is not None
+    revs = pending(ctx)
+    if not revs:
+        return
+    created, altered, referenced = _touched(ctx, revs)
+    needs: dict[tuple[str, str | None], str] = {}  # (privilege, table) -> revision
+    assert ctx.graph is not None
+    for rev in revs:
+        rf = ctx.graph.file(rev)
+        for op in rf.ops("upgrade") if rf is not None else ():
+            if not op.table or op.schema:
+                continue
+            privilege = _MYSQL_NEEDS.get(op.name, "ALTER" if op.table in altered else None)
+            if privilege and not (privilege != "CREATE" and op.table in created):
+                needs.setdefault((privilege, None if privilege == "CREATE" else op.table), rev)
+    for table, rev in referenced.items():
+        needs.setdefault(("REFERENCES", table), rev)
+    vt = ctx.project.version_table
+    if not ctx.db.version_table_exists:
+        needs.setdefault(("CREATE", None), "upgrade")
+    for privilege in ("INSERT", "UPDATE", "DELETE"):
+        needs.setdefault((privilege, vt), "upgrade")
+    with ctx.db.engine.connect() as conn:
+        grantee, database, has = _mysql_privileges(conn)
+        conn.rollback()
+    missing = {(p, t): r for (p, t), r in needs.items() if not has(p, t)}
+    if not missing:
+        return
+    said = [f"{p} on {t or database} (needed by {r})" for (p, t), r in sorted(
+        missing.items(), key=lambda item: (item[0][0], item[0][1] or ""))]
+    privileges = sorted({p for p, _t in missing})
+    yield Hit(f"the user {grantee} cannot run the {len(revs)} pending revision(s): it lacks "
+              + "; ".join(said) + f": {ctx.cmd('upgrade')} would fail with access denied",
+              f"run {ctx.cmd('upgrade')} as a user with these privileges, or, as an admin:\n"
+              f"GRANT {', '.join(privileges)} ON `{database}`.* TO {grantee};", None,
+              {"user": grantee, "database": database, "pending": revs,
+               "missing": [{"privilege": p, "table": t, "revision": r}
+                           for (p, t), r in missing.items()]})
