@@ -245,11 +245,12 @@ def _policy(ctx: Context, result: Result, report: Report, cases: list[Case],
                 case.status, case.message = "skipped", "not downgradable by policy"
     shown = ", ".join(f"{ctx.describe(r)} ({deliberate[r].removeprefix('its ')})"
                       for r in listed[:5]) + (f" and {len(listed) - 5} more" if len(listed) > 5 else "")
-    scope = "no revision of the history" if everywhere else f"{len(listed)} revision(s)"
+    said = ("no revision of the history can be downgraded, on purpose" if everywhere else
+            f"{len(listed)} revision(s) cannot be downgraded, on purpose")
     report.add(Finding(
         C.NO_DOWNGRADES.id, C.NO_DOWNGRADES.severity, C.NO_DOWNGRADES.title,
-        f"{scope} can be downgraded, on purpose: {shown}; a failed deploy can only be "
-        f"rolled forward past {'them' if len(listed) > 1 else 'it'}",
+        f"{said}: {shown}; a failed deploy can only be rolled forward past "
+        f"{'them' if len(listed) > 1 else 'it'}",
         "nothing, if rolling forward is the policy (say so in the deploy runbook); else write "
         "the downgrade() functions and run migrate-doctor test again", None,
         {"revisions": listed, "how": {r: deliberate[r] for r in listed}}))

@@ -61,10 +61,14 @@ def describe(error: BaseException) -> str:
     original = getattr(error, "orig", None)
     text = str(original if original is not None else error)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if lines:
+    if original is not None and lines:  # the database's own words
         return " ".join(lines[:3])
+    message = " ".join(lines[:3])
+    if message and not isinstance(error, AssertionError) and len(message) >= 12:
+        return message  # the project's (or the library's) own words say it
     source = _raising_line(error)
-    return f"{type(error).__name__} at `{source}`" if source else type(error).__name__
+    said = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return f"{said} at `{source}`" if source else said
 
 
 def _raising_line(error: BaseException) -> str | None:
@@ -76,12 +80,15 @@ def _raising_line(error: BaseException) -> str | None:
 
 @dataclass
 class Checkpoint:
-    """A point to go back to: a savepoint (PostgreSQL), and the heads at that point."""
+    """A point to go back to, and the heads at that point: a savepoint (PostgreSQL), or a
+    copy of the whole database in memory (SQLite: a scratch database is small, and SQLite's
+    backup API copies it in milliseconds)."""
 
     heads: tuple[str, ...]
     name: str | None = None
     generation: int = -1
     seq: int = 0
+    copy: Any = None  # sqlite3.Connection to an in-memory copy
 
 
 @dataclass
@@ -134,6 +141,7 @@ class Session:
             if conn.in_transaction():
                 conn.commit()
             conn.exec_driver_sql("PRAGMA synchronous = OFF")
+            conn.exec_driver_sql("PRAGMA journal_mode = MEMORY")
         if self.transactional and not conn.in_transaction():
             # transaction_per_migration: env.py opened none; one for the whole session,
             # known to the context so that an autocommit_block() commits it as it would
@@ -181,7 +189,10 @@ class Session:
             self._own = self.context._transaction
 
     def checkpoint(self) -> Checkpoint:
-        """Where ``restore`` can come back to (PostgreSQL: a savepoint; elsewhere none)."""
+        """Where ``restore`` can come back to (PostgreSQL: a savepoint; SQLite: a copy;
+        MySQL/MariaDB: none, a rebuild is the way back)."""
+        if self.dialect == "sqlite" and not self.dirty:
+            return Checkpoint(self.heads, copy=self._copy())
         if not self.transactional or self.aborted or not self.conn.in_transaction():
             return Checkpoint(self.heads)
         self._seq += 1
@@ -191,8 +202,33 @@ class Session:
         return Checkpoint(self.heads, name, self._generation, self._seq)
 
     def usable(self, point: Checkpoint) -> bool:
+        if point.copy is not None:
+            return True
         return (point.name is not None and point.generation == self._generation
                 and point.seq in self._live)
+
+    def _raw(self) -> Any:
+        return self.conn.connection.dbapi_connection
+
+    def _copy(self) -> Any:
+        import sqlite3
+
+        if self.conn.in_transaction():
+            self.conn.commit()
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        self._raw().backup(copy)
+        return copy
+
+    def copy_engine(self, point: Checkpoint) -> Any:
+        """An engine over (a copy of) the database as it was at ``point`` (SQLite)."""
+        import sqlite3
+
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import StaticPool
+
+        again = sqlite3.connect(":memory:", check_same_thread=False)
+        point.copy.backup(again)
+        return create_engine("sqlite://", creator=lambda: again, poolclass=StaticPool)
 
     @property
     def savepoints(self) -> int:
@@ -200,9 +236,16 @@ class Session:
         return len(self._live)
 
     def restore(self, point: Checkpoint) -> bool:
-        """Back to ``point`` when its savepoint still stands; False otherwise."""
+        """Back to ``point`` when its savepoint (or copy) still stands; False otherwise."""
         if not self.usable(point):
             return False
+        if point.copy is not None:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            point.copy.backup(self._raw())
+            self.heads = point.heads
+            self.dirty = self.aborted = False
+            return True
         self.conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {point.name}")
         self._live = {seq for seq in self._live if seq <= point.seq}
         self.heads = point.heads

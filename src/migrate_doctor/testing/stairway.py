@@ -146,7 +146,8 @@ class Stairway:
         """The state below a revision: where a snapshot is how the schema is read, the
         expected schema from the cache (when an earlier run or drift replayed it) saves
         reflecting it; the rows are read either way."""
-        expected = None if self.s.transactional else self.revs.expected(self.s.heads)
+        expected = None if self.s.dialect in ("postgresql", "sqlite") else \
+            self.revs.expected(self.s.heads)
         return self._state(expected)
 
     # -- one revision -----------------------------------------------------------------------
@@ -182,7 +183,7 @@ class Stairway:
         self._compare_rows(rev, before, after, check)
         check = time.perf_counter()
         if not before.same_schema(after):
-            self._trace(rev, before, after, at_rev, check)
+            self._trace(rev, before, after, below, at_rev, check)
         elif self.s.restore(at_rev):  # the upgrade again would meet the same schema
             self._case(C.DOWNGRADE_LEAVES_TRACE, rev, "passed", check)
         else:
@@ -256,9 +257,15 @@ class Stairway:
         from sqlalchemy import text
 
         tables = [t for t, keys in state.keys.items() if keys]
-        if tables:
-            quote = self.s.conn.dialect.identifier_preparer.quote
+        if not tables:
+            return
+        quote = self.s.conn.dialect.identifier_preparer.quote
+        if self.s.dialect == "postgresql":
             self.s.conn.execute(text(f"TRUNCATE {', '.join(quote(t) for t in tables)} CASCADE"))
+            return
+        self.s.conn.execute(text("PRAGMA defer_foreign_keys = ON"))  # any order, all go
+        for table in tables:
+            self.s.conn.execute(text(f"DELETE FROM {quote(table)}"))
 
     def _fail_upgrade(self, rev: str, failed: StepFailed, start: float) -> None:
         self._failed.add(rev)
@@ -330,17 +337,17 @@ class Stairway:
                   "in downgrade(), or rebuild the table with its rows instead of dropping it",
                   {"lost": {t: k[:20] for t, k in gone.items()}})
 
-    def _trace(self, rev: str, before: State, after: State, at_rev: Checkpoint,
-               start: float) -> None:
+    def _trace(self, rev: str, before: State, after: State, below: Checkpoint,
+               at_rev: Checkpoint, start: float) -> None:
         """The schema after the round trip differs: say how, and whether upgrading again
         fails; then go on from the schema the upgrade made."""
+        diffs = self._differences(before, after, below)
         again: StepFailed | None = None
         try:
             self.s.upgrade(rev, guard=False)
         except StepFailed as failed:
             again = failed
         self._back(at_rev)
-        diffs = before.differences(after)
         if not diffs and again is None:
             self._case(C.DOWNGRADE_LEAVES_TRACE, rev, "passed", start)
             return
@@ -355,6 +362,22 @@ class Stairway:
                   _trace_fix(diffs),
                   {"differences": [d.to_dict() for d in diffs[:50]],
                    "upgrade_again": describe(again.error) if again is not None else None})
+
+    def _differences(self, before: State, after: State, below: Checkpoint) -> list[Any]:
+        """SQLite's digest is its CREATE statements: what they mean is compared with
+        snapshot(), the database below the revision read from its copy."""
+        if below.copy is None:
+            return before.differences(after)
+        from ..database.schema import differences, snapshot
+
+        engine = self.s.copy_engine(below)
+        try:
+            with engine.connect() as conn:
+                then = snapshot(conn, {self.version_table}, self.version_schema)
+        finally:
+            engine.dispose()
+        return differences(then, snapshot(self.s.conn, {self.version_table},
+                                          self.version_schema))
 
     # -- recording --------------------------------------------------------------------------
 

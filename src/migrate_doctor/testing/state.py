@@ -172,6 +172,8 @@ def read(conn: Any, version_table: str, version_schema: str | None, *,
     schema is read)."""
     from sqlalchemy import text
 
+    if conn.dialect.name == "sqlite":
+        return _sqlite(conn, version_table, rows)
     if conn.dialect.name == "postgresql" and version_schema is None:
         state = State()
         pks: set[str] = set()
@@ -203,6 +205,35 @@ def read(conn: Any, version_table: str, version_schema: str | None, *,
     state = State(schema=schema)
     if rows:
         _keys(conn, schema, state)
+    return state
+
+
+def _sqlite(conn: Any, version_table: str, rows: bool) -> State:
+    """SQLite keeps each object's CREATE statement: equal statements, equal schemas (where
+    they differ, snapshot() says whether the schemas do: a batch rebuild rewrites them)."""
+    from sqlalchemy import text
+
+    state = State()
+    tables: list[str] = []
+    for kind, name, table, sql in conn.execute(text(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "AND tbl_name <> :version"), {"version": version_table}):
+        state.objects[(kind, name)] = " ".join((sql or "").split())
+        if kind == "table":
+            tables.append(name)
+    if rows:
+        quote = conn.dialect.identifier_preparer.quote
+        for table in tables:
+            cols = [r[1] for r in sorted(
+                (r for r in conn.execute(text(f"PRAGMA table_info({quote(table)})")) if r[5]),
+                key=lambda r: r[5])]
+            select = ", ".join(quote(c) for c in cols) if cols else "1"
+            counter: Counter[str] = Counter()
+            for row in conn.execute(text(f"SELECT {select} FROM {quote(table)}")):
+                counter[repr(tuple(row)) if cols else ""] += 1
+            state.keys[table] = counter
+            if cols:
+                state.keyed.add(table)
     return state
 
 
