@@ -268,3 +268,47 @@ def test_half_applied_revision_on_mariadb(library: AlembicProject, mariadb, fire
     (missing,) = f.evidence["missing"]
     assert "after the statement that fails" in missing and "no_such_column" in missing
     assert "do not upgrade" in (f.fix or "")
+
+
+OLD_STYLE_ENV = '''
+from alembic import context
+from flask import current_app
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+# as Flask-Migrate's early templates did: the URL read from the app's config
+config.set_main_option("sqlalchemy.url", current_app.config.get("SQLALCHEMY_DATABASE_URI"))
+target_metadata = current_app.extensions["migrate"].db.metadata
+
+
+def run_migrations_online():
+    engine = engine_from_config(config.get_section(config.config_ini_section),
+                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()
+'''
+
+
+def test_old_flask_migrate_env_py_replays_into_the_scratch(blog: FlaskProject, database: Database):
+    """An env.py of Flask-Migrate's early templates builds its engine from the app's config
+    URL: it is pointed at the scratch database too (and the live one is left alone)."""
+    (blog.migrations / "env.py").write_text(OLD_STYLE_ENV)
+    blog.url = database.url
+    blog.upgrade()
+    add_column_by_hand(database, "posts", "shelf")
+    before = database.snapshot()
+    report = drift_json(blog)
+    assert [f["evidence"]["difference"]["where"] for f in report["findings"]
+            if f["id"] == "manual-schema-change"] == ["posts.shelf"], describe(report)
+    assert database.snapshot() == before

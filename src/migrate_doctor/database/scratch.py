@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DoctorError
-from .url import mask_url
+from .url import mask_url, with_database
 
 PREFIX = "md_scratch_"
 _NAME = re.compile(rf"^{PREFIX}([0-9a-f]{{6}})_(\d+)_[0-9a-z]+$")
@@ -220,7 +220,7 @@ def _server_scratch(live_url: str) -> Scratch | None:
         engine.dispose()
 
     where = f"{live.host or 'localhost'}" + (f":{live.port}" if live.port else "")
-    return Scratch(live.set(database=name).render_as_string(hide_password=False), backend,
+    return Scratch(with_database(live_url, name), backend,
                    f"a temporary database {name} on the live server ({where})",
                    ".".join(map(str, version)) if version else None, drop)
 

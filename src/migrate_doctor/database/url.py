@@ -130,3 +130,17 @@ def dialect_of(url: str | None) -> str | None:
         return None
     name = url.split("://", 1)[0].split("+", 1)[0].lower()
     return {"postgres": "postgresql", "mariadb": "mysql"}.get(name, name)
+
+
+def with_database(url: str, database: str) -> str:
+    """The URL with another database name, the rest exactly as written (re-rendering it
+    through SQLAlchemy would percent-encode the query, which an env.py passing it to
+    ``config.set_main_option`` then trips over as interpolation)."""
+    m = _SQLA_URL.match(url)
+    if m is None:
+        raise ValueError("not a database URL")
+    if m.group("database") is not None:
+        start, end = m.span("database")
+        return url[:start] + database + url[end:]
+    cut = m.start("query") - 1 if m.group("query") is not None else m.end()
+    return url[:cut] + "/" + database + url[cut:]

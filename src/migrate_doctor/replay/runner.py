@@ -47,6 +47,18 @@ class _LiveRefused(Exception):
     pass
 
 
+def _refused() -> DoctorError:
+    return ReplayFailed(
+        "env.py connected to the live database although it was told to use a scratch "
+        "database (it builds its engine from somewhere else than sqlalchemy.url, "
+        "config.attributes['connection'] or the app's engine); migrate-doctor stopped it "
+        "before anything ran",
+        "let env.py take its URL from config.get_main_option('sqlalchemy.url'), or, under "
+        "Flask-Migrate, from the app's engine as its current env.py template does "
+        "(flask db init writes it into a new directory to compare)",
+        evidence={"exception": "live database refused"})
+
+
 @dataclass
 class Replayed:
     """What a replay did: the revisions now applied in the scratch database."""
@@ -141,11 +153,23 @@ def _run(project: Project, scratch_url: str, action: Any, doing: str,
         exc = outcome.error
         if isinstance(exc, DoctorError):
             raise exc
+        if _caused_by(exc, _LiveRefused):
+            raise _refused() from None
         error = classify(exc, "migrations", project.secrets, outcome.output)
         raise ReplayFailed(error.message.replace("loading the migrations failed", f"{doing} failed"),
                            error.fix, location=error.location,
                            evidence={**error.evidence, **evidence}) from None
     return outcome.value, outcome.output
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return False
 
 
 def _heads(project: Project, scratch_url: str) -> tuple[str, ...]:
@@ -187,10 +211,14 @@ def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
                 engines = migrate.db.engines  # Flask-SQLAlchemy 3: this app's, by bind key
                 saved = dict(engines)
                 engines[None] = engine  # type: ignore[index]
+                # older env.py templates build their engine from the app's config instead
+                uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+                app.config["SQLALCHEMY_DATABASE_URI"] = scratch_url
                 try:
                     directory = str(project.migrations_dir) if project.migrations_dir else None
                     return action(migrate.migrate.get_config(directory))
                 finally:
+                    app.config["SQLALCHEMY_DATABASE_URI"] = uri
                     engines.clear()  # type: ignore[attr-defined]
                     engines.update(saved)  # type: ignore[attr-defined]
         assert project.config_file is not None
