@@ -554,3 +554,35 @@ def test_the_schema_at_head_goes_to_the_expected_schema_cache(tmp_path, database
         os.chdir(cwd)
     assert schema is not None and set(schema["tables"]) == {"items"}
     assert set(schema["tables"]["items"]["columns"]) == {"id", "name", "qty", "note"}
+
+
+def test_postgresql_autocommit_blocks_and_transaction_per_migration(tmp_path, request):
+    """A revision that commits (autocommit_block, as CREATE INDEX CONCURRENTLY needs) ends
+    the savepoints taken before it: the stairway upgrades again for real instead; an env.py
+    with transaction_per_migration gets one transaction of the session's own."""
+    from test_replay import _database
+
+    database = _database(request, tmp_path, "postgresql")
+    concurrently = ("c3000000conc", "b2000000note", "index name concurrently", """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_items_name", "items", ["name"], postgresql_concurrently=True)
+    """, """
+        with op.get_context().autocommit_block():
+            op.drop_index("ix_items_name", table_name="items", postgresql_concurrently=True)
+    """)
+    models = MODELS.replace("name = sa.Column(sa.String(50), nullable=False)",
+                            "name = sa.Column(sa.String(50), nullable=False, index=True)")
+    shop = project(tmp_path, database, [CREATE_ITEMS, ADD_NOTE, concurrently], models=models)
+    env = shop.root / "migrations" / "env.py"
+
+    for per_migration in (False, True):
+        if per_migration:
+            env.write_text(env.read_text().replace(
+                "context.configure(connection=connection, target_metadata=target_metadata)",
+                "context.configure(connection=connection, target_metadata=target_metadata, "
+                "transaction_per_migration=True)"))
+        report = shop.test()
+        assert [f.id for f in report.findings if f.severity.value != "info"] == [], \
+            describe(report)
+        assert report.extra["test"]["revisions"][-1] == "c3000000conc"
+        assert not cases(report, status="failed")
