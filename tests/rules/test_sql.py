@@ -87,3 +87,16 @@ def test_text_helpers() -> None:
     source = 'sa.text("DELETE FROM users WHERE id = :id").bindparams(id=1)'
     assert text_argument(Call("sa.text().bindparams", (), {"id": 1}, source)) == \
         "DELETE FROM users WHERE id = :id"
+
+
+def test_mysql_key_and_index_actions_are_not_columns() -> None:
+    (alter,) = lint_sql("ALTER TABLE health_monitor DROP PRIMARY KEY, ADD PRIMARY KEY(id), "
+                        "DROP INDEX uq_x, DROP KEY k_y, DROP FOREIGN KEY fk_z, DROP CHECK ck, "
+                        "ADD UNIQUE KEY uq (a, b), ADD INDEX ix (c), ADD KEY k (d), "
+                        "DROP COLUMN `index`, ADD COLUMN `key` int", "mysql")
+    assert alter.dropped_columns() == ["index"]
+    assert alter.added_columns() == [("key", "int")]
+    (pg,) = lint_sql("ALTER TABLE t DROP COLUMN key, DROP old, ADD note text, "
+                     "ADD COLUMN IF NOT EXISTS tag text", "postgresql")
+    assert pg.dropped_columns() == ["key", "old"]
+    assert pg.added_columns() == [("note", "text"), ("tag", "text")]

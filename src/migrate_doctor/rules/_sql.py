@@ -48,6 +48,10 @@ _TABLES = {
     "truncate": rf"TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?({_NAME})",
     "lock": rf"LOCK\s+(?:TABLE\s+)?(?:ONLY\s+)?({_NAME})",
 }
+# what follows ADD / DROP in an ALTER TABLE action when it is not a column (PostgreSQL and
+# MySQL: constraints, keys, indexes, partitions)
+_NOT_COLUMNS = (r"CONSTRAINT|CHECK|UNIQUE|PRIMARY|FOREIGN|EXCLUDE|INDEX|KEY|FULLTEXT|SPATIAL|"
+                r"PARTITION|PERIOD")
 _BIND = re.compile(r"(?<![:\w]):[A-Za-z_]\w*|%\(\w+\)s|%s|\$\d+|\?")
 _FLAGS = re.IGNORECASE | re.DOTALL
 
@@ -119,14 +123,18 @@ class Statement:
 
     def added_columns(self) -> list[tuple[str, str]]:
         """``(column, definition)`` for ``ADD [COLUMN] name definition``."""
-        return [(ident(m.group(1)), m.group(2)) for m in self.action_matches(
-            r"ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
-            rf"(?!(?:CONSTRAINT|CHECK|UNIQUE|PRIMARY|FOREIGN|EXCLUDE)\b)({_NAME})\s+(.*)$")]
+        return [(ident(m.group(1) or m.group(3)), m.group(2) or m.group(4))
+                for m in self.action_matches(
+            rf"ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?({_NAME})\s+(.*)$|"
+            rf"ADD\s+(?:IF\s+NOT\s+EXISTS\s+)?(?!(?:COLUMN|{_NOT_COLUMNS})\b)({_NAME})\s+(.*)$")]
 
     def dropped_columns(self) -> list[str]:
-        return [ident(m.group(1)) for m in self.action_matches(
-            r"DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?"
-            rf"(?!(?:CONSTRAINT|DEFAULT|NOT|IDENTITY|EXPRESSION)\b)({_NAME})")]
+        """Columns of ``DROP [COLUMN] name``; MySQL's ``DROP PRIMARY KEY``, ``DROP INDEX x``,
+        ``DROP KEY x``, ``DROP FOREIGN KEY x``, ``DROP CHECK x`` drop no column."""
+        return [ident(m.group(1) or m.group(2)) for m in self.action_matches(
+            rf"DROP\s+COLUMN\s+(?:IF\s+EXISTS\s+)?({_NAME})|"
+            rf"DROP\s+(?:IF\s+EXISTS\s+)?(?!(?:COLUMN|{_NOT_COLUMNS}|DEFAULT|NOT|IDENTITY|"
+            rf"EXPRESSION)\b)({_NAME})")]
 
     def altered_columns(self, what: str) -> list[str]:
         """Columns of ``ALTER [COLUMN] c <what>``, e.g. what=r"SET\\s+NOT\\s+NULL"."""

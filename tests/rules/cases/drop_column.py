@@ -24,6 +24,11 @@ CASES = [
          roundtrip="the revision imports a module that is not installed, on purpose",
          revisions=[USERS, revision("b2", "a1", 'op.drop_column("users", "phone")',
                                     header="import not_installed_anywhere_xyz")]),
+    dict(name="MySQL: a column dropped beside an index, in one ALTER TABLE", fires=True,
+         dialect="mysql", names=["users", "phone", "DROP INDEX ix_users_name"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users DROP INDEX ix_users_name, DROP COLUMN phone")
+         ''')]),
     # -- not reported -------------------------------------------------------------------
     dict(name="drop only in downgrade", fires=False,
          revisions=[USERS, revision("b2", "a1", '''
@@ -59,5 +64,12 @@ CASES = [
              columns = [c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")]
              if "phone" in columns:
                  op.drop_column("users", "phone")
+         ''')]),
+    dict(name="MySQL: DROP PRIMARY KEY / INDEX / KEY / FOREIGN KEY / CHECK drop no column",
+         fires=False, dialect="mysql",
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("ALTER TABLE users DROP PRIMARY KEY, ADD PRIMARY KEY (id, email)")
+             op.execute("ALTER TABLE users DROP INDEX uq_users_email, ADD UNIQUE KEY uq (email)")
+             op.execute("ALTER TABLE users DROP KEY k_name, DROP FOREIGN KEY fk_x, DROP CHECK ck")
          ''')]),
 ]
