@@ -56,7 +56,8 @@ def operation_phase(op: Operation) -> Phase:
             if head == "alter":
                 low = " ".join(text.lower().split())
                 if " rename " in low or re.search(r" drop (?:column )?(?!constraint|default|"
-                                                  r"not null|index)", low):
+                                                  r"not null|index|key|primary|foreign|check|"
+                                                  r"partition)", low):
                     return Phase.CONTRACT
                 return Phase.EXPAND
         return Phase.DATA
