@@ -5,8 +5,10 @@ What it finds:
     statement, or DDL in `op.execute`) while its downgrade() is empty (`pass`, a docstring,
     `...`). Steps that can run again unchanged are not counted: idempotent SQL (`IF NOT
     EXISTS`, `IF EXISTS`, `OR REPLACE`), temporary tables, an alter_column that sets a
-    type, nullability or default, an op that runs only when an inspection finds the schema
-    as expected. A downgrade() that raises on purpose (`raise NotImplementedError(...)`) is a
+    type, nullability or default, `ALTER TABLE ... VALIDATE CONSTRAINT` and settings
+    (storage, statistics, owner, row security), an op that runs only when an inspection
+    finds the schema as expected. A revision that changes no schema (a VALIDATE, `SET`,
+    `ANALYZE`, a data fix) has nothing to undo: its empty downgrade() is a correct no-op. A downgrade() that raises on purpose (`raise NotImplementedError(...)`) is a
     decision and stays quiet, and so does a revision without downgrade() at all: Alembic
     then stops with AttributeError before it touches the version table.
     When no revision of the history has a working downgrade() (a forward-only history),
@@ -62,10 +64,18 @@ _INSPECTING = re.compile(r"\b(inspect|get_columns|has_column|column_exists|get_t
                          r"has_table|table_exists|get_indexes|has_index|get_foreign_keys|"
                          r"get_unique_constraints|"
                          r"get_check_constraints|get_pk_constraint|get_sequence_names)\b")
-# ALTER TABLE actions that can run again unchanged
+# ALTER TABLE actions that can run again unchanged (nothing to undo, or undoing is not
+# needed for the next upgrade to work): VALIDATE CONSTRAINT, storage and statistics
+# settings, ownership, row security, triggers switched on or off, a type, default or
+# nullability set again
 _REPEATABLE_ACTION = (r"(?:(?:ENABLE|DISABLE)\s+(?:ALWAYS\s+|REPLICA\s+)?TRIGGER\b|"
+                      r"VALIDATE\s+CONSTRAINT\b|SET\s*\(|RESET\s*\(|SET\s+(?:UN)?LOGGED\b|"
+                      r"SET\s+(?:WITHOUT\s+CLUSTER|TABLESPACE|ACCESS\s+METHOD)\b|CLUSTER\s+ON\b|"
+                      r"OWNER\s+TO\b|REPLICA\s+IDENTITY\b|"
+                      r"(?:ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\b|"
                       r"ALTER\s+(?:COLUMN\s+)?\S+\s+(?:(?:SET\s+DATA\s+)?TYPE\b|SET\s+DEFAULT\b|"
-                      r"DROP\s+DEFAULT\b|SET\s+NOT\s+NULL\b|DROP\s+NOT\s+NULL\b))")
+                      r"DROP\s+DEFAULT\b|SET\s+NOT\s+NULL\b|DROP\s+NOT\s+NULL\b|"
+                      r"SET\s+(?:STATISTICS|STORAGE|COMPRESSION)\b|SET\s*\(|RESET\s*\())")
 POLICY_MIN = 3  # revisions that change the schema before a history counts as forward-only
 
 

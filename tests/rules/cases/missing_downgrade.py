@@ -46,6 +46,17 @@ CASES = [
                     revision("x3", "x2", 'op.create_table("t3", sa.Column("id", sa.Integer()))',
                              downgrade=None),
                     empty("x4", "x3", "t4")]),
+    dict(name="a VALIDATE beside a new column: the fix undoes the column, and nothing for the "
+              "VALIDATE", fires=True, names=['op.drop_column("users", "score")'],
+         fix_quiet=["add-check-constraint-validating"],
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             op.create_check_constraint("ck_users_email", "users", "email <> ''",
+                                        postgresql_not_valid=True)
+         ''', 'op.drop_constraint("ck_users_email", "users", type_="check")'),
+                    revision("c3", "b2", '''
+             op.execute("ALTER TABLE users VALIDATE CONSTRAINT ck_users_email")
+             op.add_column("users", sa.Column("score", sa.Integer(), nullable=True))
+         ''', "pass")]),
     # -- not reported -------------------------------------------------------------------
     dict(name="a forward-only history: reported at its newest empty downgrade() only",
          fires=False,
@@ -97,4 +108,21 @@ CASES = [
          revisions=[USERS, revision("b2", "a1", '''
              op.execute("UPDATE users SET name = 'x' WHERE name IS NULL")
          ''')]),
+    dict(name="only VALIDATE CONSTRAINT: nothing to undo, the empty downgrade() is right",
+         fires=False,
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             op.create_check_constraint("ck_users_email", "users", "email <> ''",
+                                        postgresql_not_valid=True)
+         ''', 'op.drop_constraint("ck_users_email", "users", type_="check")'),
+                    revision("c3", "b2", '''
+             op.execute('ALTER TABLE users VALIDATE CONSTRAINT "ck_users_email"')
+         ''', "pass")]),
+    dict(name="SET, ANALYZE, storage settings and a data fix change no schema", fires=False,
+         revisions=[WORKING, USERS_AFTER_TEAMS, revision("b2", "a1", '''
+             op.execute("SET statement_timeout = 0")
+             op.execute("ALTER TABLE users SET (autovacuum_vacuum_scale_factor = 0.01)")
+             op.execute("ALTER TABLE users ALTER COLUMN email SET STATISTICS 500")
+             op.execute("UPDATE users SET name = '' WHERE name IS NULL")
+             op.execute("ANALYZE users")
+         ''', "pass")]),
 ]
