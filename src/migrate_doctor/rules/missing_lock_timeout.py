@@ -24,8 +24,14 @@ Use instead:
     def upgrade():
         op.execute("SET LOCAL lock_timeout = '5s'")
         op.add_column("users", sa.Column("nickname", sa.String(50), nullable=True))
-    or once for every revision, in env.py before `context.run_migrations()`:
-        connection.execute(sa.text("SET lock_timeout = '5s'"))
+    or once for every revision, in env.py, right after the connection is opened (before
+    `context.configure(connection=connection, ...)`):
+        connection.exec_driver_sql("SET lock_timeout = '5s'")
+        if connection.in_transaction():  # SQLAlchemy 2 began a transaction for the SET
+            connection.commit()
+    The commit matters: under SQLAlchemy 2 the SET begins a transaction, Alembic then takes
+    it for one its caller manages and commits nothing, so the upgrade reports success and
+    leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -62,9 +68,19 @@ def _sets_timeout(ctx: RuleContext, op: Operation) -> bool:
     return any(s.setting == "lock_timeout" for s in ctx.sql(op))
 
 
+# The lines env.py needs, right after its connection is opened and before
+# context.configure(): SQLAlchemy 2 begins a transaction for the SET; left open, Alembic
+# takes it for one its caller manages and never commits, so the upgrade reports success and
+# applies nothing. The commit ends it (SQLAlchemy 1.4's legacy connection began none).
+ENV_LINES = (
+    "connection.exec_driver_sql(\"SET lock_timeout = '5s'\")",
+    "if connection.in_transaction():  # SQLAlchemy 2 began a transaction for the SET: end it,",
+    "    connection.commit()  # or Alembic takes it for the caller's and commits nothing",
+)
 ENV_FIX = "\n".join([
-    "# env.py, in run_migrations_online(), right after the connection is opened:",
-    "#     connection.execute(sa.text(\"SET lock_timeout = '5s'\"))",
+    "# env.py, in run_migrations_online(), right after the connection is opened and before",
+    "# context.configure(connection=connection, ...):",
+    *[f"#     {line}" for line in ENV_LINES],
     "# every revision then gives up after 5 s instead of queueing the app behind its lock",
     "# (or per revision, as the first line of upgrade(): op.execute(\"SET LOCAL lock_timeout = '5s'\"))",
 ])
@@ -92,8 +108,9 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         f"# first line of upgrade() in {ctx.revision}: give up after 5s instead of queueing "
         f"every query on {names} behind the lock",
         "op.execute(\"SET LOCAL lock_timeout = '5s'\")",
-        "# or once for all revisions, in env.py before context.run_migrations():",
-        "#     connection.execute(sa.text(\"SET lock_timeout = '5s'\"))",
+        "# or once for all revisions, in env.py right after the connection is opened and "
+        "before context.configure():",
+        *[f"#     {line}" for line in ENV_LINES],
     ])
     first = locked[0][0]
     body = ctx.function_body("upgrade")

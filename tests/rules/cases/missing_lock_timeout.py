@@ -7,7 +7,21 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=target_metadata)
 '''
 
+ENV_SQLALCHEMY_2 = '''
+def run_migrations_online():
+    with connectable.connect() as connection:
+        connection.exec_driver_sql("SET lock_timeout = '5s'")
+        if connection.in_transaction():
+            connection.commit()
+        context.configure(connection=connection, target_metadata=target_metadata)
+'''
+
 CASES = [
+    dict(name="the env.py way in the fix ends the transaction the SET began (SQLAlchemy 2)",
+         fires=True, names=["exec_driver_sql", "connection.commit()", "before context.configure"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "name", new_column_name="full_name")
+         ''')]),
     dict(name="add_column on an existing table with no lock_timeout", fires=True,
          names=["users", "lock_timeout"],
          revisions=[USERS, revision("b2", "a1", '''
@@ -36,5 +50,9 @@ CASES = [
     dict(name="not PostgreSQL", fires=False, dialect="sqlite",
          revisions=[USERS, revision("b2", "a1", '''
              op.add_column("users", sa.Column("nickname", sa.String(50), nullable=True))
+         ''')]),
+    dict(name="lock_timeout set in env.py and committed", fires=False, env=ENV_SQLALCHEMY_2,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "name", new_column_name="full_name")
          ''')]),
 ]
