@@ -35,6 +35,8 @@ table (rule id, severity, count, findings per 100 revisions) and the total time.
                  their counts and crashes.
     --no-cache   set MIGRATE_DOCTOR_NO_CACHE=1 (cold: every file is parsed again).
     --opt-in     also run the opt-in rules (``default=False``), as if each were selected.
+    --deploy X   "online" or "stopped": lint's deploy setting for every history given (a
+                 project that migrates with its services stopped).
 
 Imports nothing outside the standard library and migrate_doctor. Figures only: the exit
 status is 0 whatever is found (2 for bad usage).
@@ -198,13 +200,14 @@ def make_project(h: History, dialect: str | None) -> Any:
 
 
 def run_history(h: History, dialect: str | None, diagnose: bool,
-                select: set[str] | None = None) -> Result:
+                select: set[str] | None = None, deploy: str | None = None) -> Result:
     from migrate_doctor.lint import lint
 
     result = Result(h)
     start = time.perf_counter()
     try:
-        report = lint(project=make_project(h, dialect), dialect=dialect, select=select)
+        report = lint(project=make_project(h, dialect), dialect=dialect, select=select,
+                      deploy=deploy)
         result.revisions = report.project.revisions if report.project else 0
         for f in report.findings:
             loc = f.location
@@ -283,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="parse every file again")
     ap.add_argument("--quiet", action="store_true", help="per history, only the summary line")
     ap.add_argument("--opt-in", action="store_true", help="also run the opt-in rules")
+    ap.add_argument("--deploy", choices=["online", "stopped"], default=None,
+                    help="how every history given migrates (lint's deploy setting)")
     args = ap.parse_args(argv)
     if args.no_cache:
         os.environ["MIGRATE_DOCTOR_NO_CACHE"] = "1"
@@ -311,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         select = {e.id for e in RULES.all()}
     results = []
     for h in histories:
-        r = run_history(h, dialect, args.diagnose, select)
+        r = run_history(h, dialect, args.diagnose, select, args.deploy)
         print_history(r, args.quiet)
         results.append(r)
     seconds = time.perf_counter() - start

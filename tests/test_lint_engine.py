@@ -566,13 +566,34 @@ def test_config_start_after_leaves_old_history_alone(scratch):
     assert "(both text)" in rename.message
 
 
+def test_config_deploy_stopped_turns_off_the_rules_about_a_running_release(scratch):
+    error_chain(scratch)
+    online = {f.id for f in scratch.lint().findings}
+    assert "drop-column" in online
+
+    write_config(scratch.root, 'deploy = "stopped"\n')
+    report = scratch.lint()
+    stopped = {f.id for f in report.findings}
+    assert "drop-column" not in stopped
+    assert "add-not-null-column-without-default" in stopped  # fails on rows all the same
+    assert report.extra["lint"]["deploy"] == "stopped"
+    marked = {e.id for e in RULES.all() if e.options.get("online")}
+    assert not stopped & marked
+    # the option replaces the setting, also on the command line
+    assert "drop-column" in {f.id for f in scratch.lint(deploy="online").findings}
+    result = scratch.cli("lint", "--deploy", "online", "--format", "json")
+    assert "drop-column" in {f["id"] for f in result.json()["findings"]}
+
+
 @pytest.mark.parametrize("body, words", [
     ('colour = "blue"\n', ["colour"]),
+    ('deploy = "rolling"\n', ["deploy", "rolling"]),
     ('[tool.migrate-doctor.severity]\n"drop-column" = "fatal"\n', ["drop-column", "fatal"]),
     ('select = "drop-column"\n', ["select"]),
     ('start-after = "0123456789"\n', ["0123456789"]),
     ("select = [\n", []),  # not TOML
-], ids=["unknown-key", "bad-severity", "select-not-a-list", "unknown-start-after", "bad-toml"])
+], ids=["unknown-key", "bad-deploy", "bad-severity", "select-not-a-list", "unknown-start-after",
+        "bad-toml"])
 def test_invalid_config_is_a_one_line_usage_error(scratch, body, words):
     dropping_chain(scratch)
     write_config(scratch.root, body)

@@ -1,5 +1,5 @@
-"""`[tool.migrate-doctor]` in pyproject.toml: select, ignore, severity, start-after (lint);
-lock-timeout, statement-timeout, lock-retries (apply)."""
+"""`[tool.migrate-doctor]` in pyproject.toml: select, ignore, severity, start-after, deploy
+(lint); lock-timeout, statement-timeout, lock-retries (apply)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 from .errors import UsageError
 from .model import Severity
 
-KEYS = {"select", "ignore", "severity", "start-after", "lock-timeout", "statement-timeout",
-        "lock-retries"}
+KEYS = {"select", "ignore", "severity", "start-after", "deploy", "lock-timeout",
+        "statement-timeout", "lock-retries"}
+DEPLOYS = ("online", "stopped")
 LOCK_TIMEOUT = 2.0  # seconds apply waits for a lock, per statement, unless configured
 
 
@@ -22,6 +23,10 @@ class LintConfig:
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, Severity] = field(default_factory=dict)
     start_after: str | None = None
+    # "online": the application runs while it migrates (rolling or continuous deploys);
+    # "stopped": every service is stopped first, so the rules about locks and the running
+    # release (registered online=True) do not run
+    deploy: str = "online"
     path: Path | None = None
     # apply: seconds (None: no limit)
     lock_timeout: float | None = LOCK_TIMEOUT
@@ -71,6 +76,11 @@ def load_config(start: Path) -> LintConfig:
     if start_after is not None and not isinstance(start_after, str):
         raise UsageError(f"{path}: start-after must be a revision id string", 'start-after = "abc123"')
     cfg.start_after = start_after
+    deploy = section.get("deploy", "online")
+    if deploy not in DEPLOYS:
+        raise UsageError(f"{path}: deploy must be \"online\" or \"stopped\", not {deploy!r}",
+                         'deploy = "stopped"   # services are stopped while the database migrates')
+    cfg.deploy = deploy
     for name in ("lock-timeout", "statement-timeout"):
         if name in section:
             setattr(cfg, name.replace("-", "_"), duration(section[name], f"{path}: {name}"))

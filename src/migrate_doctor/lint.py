@@ -25,9 +25,10 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
          pending: bool = False, dialect: str | None = None, server_version: str | None = None,
          select: set[str] | None = None, ignore: set[str] | None = None,
          project: Project | None = None, trace: bool = False,
-         scratch_url: str | None = None) -> Report:
+         scratch_url: str | None = None, deploy: str | None = None) -> Report:
     """Lint revision files for unsafe operations. ``trace``: check the findings by running
-    each linted revision on a scratch PostgreSQL (``scratch_url``, see trace/)."""
+    each linted revision on a scratch PostgreSQL (``scratch_url``, see trace/). ``deploy``
+    ("online" or "stopped") replaces the project's ``deploy`` setting."""
     from .config import load_config
     from .rules import RULES, active_rules, run_rules
     from .scripts.directory import read_scripts
@@ -116,8 +117,13 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
     _known_rules(cfg.ignore, f"ignore in {cfg.path}")
     _known_rules(set(cfg.severity), f"[tool.migrate-doctor.severity] in {cfg.path}")
     facts = ProjectFacts.read(env_source, project_sources(project, mdir), _metadata(project))
+    chosen_deploy = deploy or cfg.deploy
+    if chosen_deploy not in ("online", "stopped"):
+        raise UsageError(f"deploy must be \"online\" or \"stopped\", not {chosen_deploy!r}",
+                         'deploy = "stopped"')
     findings = run_rules(ordered, report_on=report_on, dialect=dialect, server_version=version,
-                         select=chosen_select, ignore=chosen_ignore, facts=facts)
+                         select=chosen_select, ignore=chosen_ignore, facts=facts,
+                         deploy=chosen_deploy)
     findings = [replace(f, severity=cfg.severity[f.id]) if f.id in cfg.severity else f
                 for f in findings]
     if trace:
@@ -131,7 +137,7 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
             f.id not in chosen_ignore and (not chosen_select or f.id in chosen_select))]
     ignores = [ig for f in ordered if in_scope(f)
                for ig in parse_ignores(display_path(f.path), f.text)]
-    ran = {e.id for e in active_rules(dialect, chosen_select, chosen_ignore)}
+    ran = {e.id for e in active_rules(dialect, chosen_select, chosen_ignore, chosen_deploy)}
     from .trace.findings import TRACE_IDS as trace_ids
 
     ran |= trace_ids if trace else set()
@@ -145,6 +151,7 @@ def lint(target: Target | None = None, *, paths: tuple[str, ...] = (), since: st
         annotate_grouped(report.findings, findings)
     report.extra["lint"] = {
         "dialect": dialect, "server_version": ".".join(map(str, version)) if version else None,
+        "deploy": chosen_deploy,
         "revisions_checked": len(report_on) if report_on is not None else len(ordered)}
     if not (cfg.start_after or since or pending or paths):
         hint = _baseline_hint(report.findings, ordered, cfg.path or mdir.parent)

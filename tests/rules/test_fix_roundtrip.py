@@ -114,7 +114,8 @@ def _lint(case: dict[str, Any], files: list[Path], report_on: set[str],
     findings = run_rules(revision_files, report_on=report_on,
                          dialect=case.get("dialect", "postgresql"),
                          server_version=case.get("server_version", (16,)),
-                         env_source=case.get("env", ""), select=rules)
+                         env_source=case.get("env", ""), select=rules,
+                         deploy=case.get("deploy", "online"))
     ignores = [ig for rf in revision_files if rf.revision in report_on
                for ig in parse_ignores(display_path(rf.path), rf.text)]
     return [f for f in apply_ignores(findings, ignores, rules, {e.id for e in RULES.all()})

@@ -61,7 +61,8 @@ def lint_case(case: dict[str, Any], tmp_path: Path,
     findings = run_rules(files, report_on={last.revision},
                          dialect=case.get("dialect", "postgresql"),
                          server_version=case.get("server_version", (16,)),
-                         env_source=case.get("env", ""), select=selection(rule_id))
+                         env_source=case.get("env", ""), select=selection(rule_id),
+                         deploy=case.get("deploy", "online"))
     return findings, last
 
 
@@ -157,3 +158,17 @@ def test_lint_without_sql_imports_neither_sqlalchemy_nor_sqlglot(tmp_path: Path)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("entry", sorted((e for e in RULES.all() if e.options.get("online")),
+                                         key=lambda e: e.id), ids=lambda e: e.id)
+def test_online_rules_do_not_run_for_a_stopped_deploy(entry: Any, tmp_path: Path) -> None:
+    """A rule registered online=True (its claims are about the running release or queries
+    waiting on locks) is quiet on its own firing cases when the services are stopped."""
+    firing = [c for c in CASES[entry.id] if c["fires"]]
+    for index, case in enumerate(firing):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        findings, _ = lint_case({**case, "deploy": "stopped"}, folder, entry.id)
+        assert entry.id not in {f.id for f in findings}, case["name"]
+

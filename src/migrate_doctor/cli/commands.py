@@ -135,6 +135,10 @@ def verify(ctx: click.Context, url: str | None, drift: bool, head: bool, fmt: st
 @click.option("--server-version", metavar="X.Y", help="Target server version, e.g. 16 or 3.45.")
 @click.option("--select", multiple=True, metavar="RULE", help="Only these rules.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules.")
+@click.option("--deploy", type=click.Choice(["online", "stopped"]), default=None,
+              help="How the project migrates: with the application running (online), or "
+                   "with its services stopped (the lock and running-release rules do not "
+                   "run). Default: pyproject's deploy, else online.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
               default="text", show_default=True)
 @click.option("--trace", is_flag=True,
@@ -148,8 +152,8 @@ def verify(ctx: click.Context, url: str | None, drift: bool, head: bool, fmt: st
 @click.pass_context
 def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending: bool,
          url: str | None, dialect: str | None, server_version: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], fmt: str, trace: bool,
-         scratch_url: str | None, strict: bool) -> None:
+         select: tuple[str, ...], ignore: tuple[str, ...], deploy: str | None, fmt: str,
+         trace: bool, scratch_url: str | None, strict: bool) -> None:
     """Lint revision scripts for unsafe operations (no database needed)."""
     from .. import api
 
@@ -158,7 +162,7 @@ def lint(ctx: click.Context, paths: tuple[str, ...], since: str | None, pending:
         target.url = url
     report = api.lint(target, paths=paths, since=since, pending=pending, dialect=dialect,
                       server_version=server_version, select=set(select) or None,
-                      ignore=set(ignore), trace=trace, scratch_url=scratch_url)
+                      ignore=set(ignore), trace=trace, scratch_url=scratch_url, deploy=deploy)
     finish(report, fmt, strict)
 
 

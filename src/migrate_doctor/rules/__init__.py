@@ -4,7 +4,11 @@ A rule registers itself with ``@rule(id, severity, title, dialects=(...), defaul
 ``dialects`` names the targets the rule is about (Alembic's dialect names); a rule with
 dialects does not run when the target is unknown. ``default=False`` makes it opt-in (run
 only when selected by id): a rule whose precision on real histories stays below the
-target of its severity (docs/precision.md).
+target of its severity (docs/precision.md). ``online=True`` marks a rule whose every claim
+is about a deploy with the application running: locks that queue its queries, the release
+still running during the deploy, the order of deploy and migrate. A project that migrates
+with its services stopped (``deploy = "stopped"`` in ``[tool.migrate-doctor]``) does not run
+them; a rule with only some such claims reads ``ctx.online``.
 
 What a rule sees (RuleContext): the revision's operations as they run (helpers called
 from upgrade(), literal loops unrolled, constants resolved), minus code behind a dialect

@@ -36,6 +36,9 @@ class RuleContext:
     facts: ProjectFacts = field(default_factory=ProjectFacts)  # env.py, for every revision
     # every readable revision file of the run, in upgrade order (for project-wide policies)
     files: tuple[RevisionFile, ...] = ()
+    # "online": the application keeps running while it migrates; "stopped": every service
+    # is stopped first (a cold upgrade), so no query waits on a lock and no old release runs
+    deploy: str = "online"
 
     # -- the revision ----------------------------------------------------------
     @cached_property
@@ -208,6 +211,12 @@ class RuleContext:
             return None
 
     # -- the target --------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        """The application runs during the migration (locks queue its queries, the
+        previous release reads the schema): False for ``deploy = "stopped"``."""
+        return self.deploy != "stopped"
+
     @property
     def postgresql(self) -> bool:
         return self.dialect == "postgresql"

@@ -31,7 +31,7 @@ from ._constraints import validating_hits
 
 
 @rule("add-check-constraint-validating", Severity.WARNING,
-      "CHECK constraint added with a full validation under lock", dialects=("postgresql",))
+      "CHECK constraint added with a full validation under lock", dialects=("postgresql",), online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     yield from validating_hits(ctx, "check", "CHECK constraint",
                                "an ACCESS EXCLUSIVE lock (no reads or writes)")

@@ -32,7 +32,7 @@ from ._constraints import validating_hits
 
 
 @rule("add-foreign-key-validating", Severity.WARNING,
-      "Foreign key added with a full validation under lock", dialects=("postgresql",))
+      "Foreign key added with a full validation under lock", dialects=("postgresql",), online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     yield from validating_hits(ctx, "foreignkey", "foreign key",
                                "a SHARE ROW EXCLUSIVE lock on both tables (writes wait)")

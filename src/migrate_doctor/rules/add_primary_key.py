@@ -51,7 +51,7 @@ def _nullable(ctx: RuleContext, added: Added) -> list[str]:
 
 @rule("add-primary-key", Severity.WARNING,
       "Primary key added by building its index under an exclusive lock",
-      dialects=("postgresql",))
+      dialects=("postgresql",), online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     by_op: dict[Any, list[Added]] = {}
     for added in added_constraints(ctx, "primary"):

@@ -34,7 +34,7 @@ from ._constraints import Added, added_constraints, pg_guarded, unit_of, using_i
 
 
 @rule("add-unique-constraint", Severity.WARNING,
-      "UNIQUE constraint added by building its index under lock", dialects=("postgresql",))
+      "UNIQUE constraint added by building its index under lock", dialects=("postgresql",), online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     by_op: dict[Any, list[Added]] = {}
     for added in added_constraints(ctx, "unique"):

@@ -327,7 +327,7 @@ _LOCK = {"postgresql": "PostgreSQL rewrites the table and rebuilds its indexes u
          "sqlite": "batch mode copies the table and converts every value"}
 
 
-@rule("alter-column-type", Severity.WARNING, "Column type changed in place")
+@rule("alter-column-type", Severity.WARNING, "Column type changed in place", online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     units: dict[Any, list[Change]] = {}
     for change in list(_changes(ctx)):

@@ -58,7 +58,7 @@ def _create(ctx: RuleContext, op: Operation, table: str) -> str:
 
 
 @rule("create-index-not-concurrently", Severity.WARNING,
-      "Index created without CONCURRENTLY locks writes", dialects=("postgresql",))
+      "Index created without CONCURRENTLY locks writes", dialects=("postgresql",), online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     batches: dict[int, list[Operation]] = {}
     for op in ctx.upgrade:

@@ -160,7 +160,8 @@ def without_action(ctx: RuleContext, op: Operation, action: str) -> str | None:
     return f"op.execute({quote(m.group(1) + ' ' + ', '.join(keep))})"
 
 
-@rule("drop-column", Severity.WARNING, "Column dropped while running code may still use it")
+@rule("drop-column", Severity.WARNING, "Column dropped while running code may still use it",
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     found: list[tuple[Operation, str | None, str, bool]] = []
     for op in ctx.upgrade:

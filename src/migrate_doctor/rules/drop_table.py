@@ -89,7 +89,8 @@ def _fix(ctx: RuleContext, tables: list[str], schema: str | None, sql: str | Non
     return "\n".join(lines)
 
 
-@rule("drop-table", Severity.WARNING, "Table dropped while running code may still use it")
+@rule("drop-table", Severity.WARNING, "Table dropped while running code may still use it",
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     found: list[tuple[Operation, list[str], str | None, str | None]] = []
     for op in ctx.upgrade:

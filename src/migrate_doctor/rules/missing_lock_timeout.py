@@ -89,7 +89,8 @@ ENV_MESSAGE = ("env.py sets no lock_timeout, so {count} revision(s) lock tables 
 
 
 @rule("missing-lock-timeout", Severity.WARNING, "Lock-taking DDL without a lock_timeout",
-      dialects=("postgresql",), cause="env.py", env_fix=ENV_FIX, env_message=ENV_MESSAGE)
+      dialects=("postgresql",), cause="env.py", env_fix=ENV_FIX, env_message=ENV_MESSAGE,
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     if ctx.facts.lock_timeout:
         return

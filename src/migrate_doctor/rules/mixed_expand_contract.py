@@ -174,7 +174,8 @@ def _dependents(ctx: RuleContext, ordered: list[tuple[Operation, Phase]],
     return moved
 
 
-@rule("mixed-expand-contract", Severity.WARNING, "Revision both expands and contracts the schema")
+@rule("mixed-expand-contract", Severity.WARNING, "Revision both expands and contracts the schema",
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     ordered = phases(ctx)
     expand = [op for op, phase in ordered if phase is Phase.EXPAND]

@@ -122,7 +122,8 @@ def _fix(ctx: RuleContext, op: Operation, table: str, old: str, new: str) -> str
     ])
 
 
-@rule("rename-column", Severity.WARNING, "Column renamed while running code uses the old name")
+@rule("rename-column", Severity.WARNING, "Column renamed while running code uses the old name",
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     found: list[tuple[Operation, str | None, str, str]] = []
     for op in ctx.upgrade:

@@ -104,7 +104,8 @@ def _fix(ctx: RuleContext, op: Operation, old: str, new: str, schema: str | None
     ])
 
 
-@rule("rename-table", Severity.WARNING, "Table renamed while running code uses the old name")
+@rule("rename-table", Severity.WARNING, "Table renamed while running code uses the old name",
+      online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     found: list[tuple[Operation, str, str, str | None]] = []
     for op in ctx.upgrade:

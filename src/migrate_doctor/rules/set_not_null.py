@@ -207,7 +207,7 @@ def _already_not_null(ctx: RuleContext, op: Operation, table: str, column: str) 
     return known is not None and known.nullable is False
 
 
-@rule("set-not-null", Severity.WARNING, "NOT NULL set on an existing column")
+@rule("set-not-null", Severity.WARNING, "NOT NULL set on an existing column", online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     units: dict[Any, list[tuple[Operation, str, str | None, str]]] = {}
     for op, table, schema, column in list(_targets(ctx)):

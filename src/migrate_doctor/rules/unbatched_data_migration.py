@@ -51,7 +51,7 @@ from ._data import batch_loop, data_statements, is_key_lookup
 
 
 @rule("unbatched-data-migration", Severity.WARNING,
-      "Whole-table UPDATE or DELETE inside the migration's transaction")
+      "Whole-table UPDATE or DELETE inside the migration's transaction", online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
     for op, s, table in data_statements(ctx):
         if s.batched or op.in_autocommit or ctx.in_loop(op) or is_key_lookup(s):

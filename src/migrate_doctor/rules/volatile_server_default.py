@@ -11,6 +11,8 @@ What it finds:
     - an auto-numbered column: `SERIAL` / `BIGSERIAL`, `GENERATED ... AS IDENTITY`,
       `sa.Identity()`, or an integer primary key column (`autoincrement` on, SQLAlchemy's
       default for one), which Alembic adds as `SERIAL NOT NULL`; MySQL `AUTO_INCREMENT`.
+    With `deploy = "stopped"` (services stopped while the database migrates) only
+    SQLite's refusal is reported: a rewrite nobody waits for only takes time.
 
 Why it matters:
     PostgreSQL 11+ adds a column with a constant (or stable) default instantly, by storing
@@ -147,6 +149,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             sqlite = ctx.dialect == "sqlite"
             if sqlite and op.is_batch and op.batch_kwargs.get("recreate") != "never":
                 continue  # batch mode re-creates the table for such a column: it works
+            if not sqlite and not ctx.online:
+                continue  # services stopped: the rewrite only takes time (SQLite refuses)
             what = (f"{added.table}.{added.column} is added auto-numbered (SERIAL: its "
                     "default is a sequence's nextval())" if added.serial else
                     f"{added.table}.{added.column} is added with DEFAULT "

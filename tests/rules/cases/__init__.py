@@ -9,7 +9,8 @@ Each module defines ``CASES``, a list of dicts:
 - ``dialect`` (default "postgresql"), ``server_version`` (default (16,)), ``env`` (env.py
   text, default "");
 - ``names``: for a firing case, the user's names (table, column, ...) the fix must contain;
-- ``also_quiet``: other rule ids that must not fire on this case either.
+- ``also_quiet``: other rule ids that must not fire on this case either;
+- ``deploy``: the project's deploy setting ("online", the default, or "stopped").
 """
 
 from __future__ import annotations

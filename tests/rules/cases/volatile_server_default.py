@@ -93,3 +93,18 @@ CASES += [
                                                server_default=sa.text("(hex(randomblob(8)))")))
          ''')]),
 ]
+
+CASES += [
+    dict(name="services stopped: SQLite still refuses it", fires=True, deploy="stopped",
+         dialect="sqlite", server_version=(3, 45), names=['recreate="always"', "randomblob"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("salt", sa.String(),
+                                              server_default=sa.text("(hex(randomblob(8)))")))
+         ''')]),
+    dict(name="services stopped: a PostgreSQL rewrite nobody waits for", fires=False,
+         deploy="stopped",
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("token", sa.Uuid(),
+                                              server_default=sa.text("gen_random_uuid()")))
+         ''')]),
+]
