@@ -181,6 +181,73 @@ class RuleContext:
         """What this upgrade() does with the data, step by step."""
         return DataFlow(self)
 
+    # -- the file's own names for the modules a fix writes -------------------------
+    @cached_property
+    def module_names(self) -> dict[str, str]:
+        """What the revision's module-level imports bind, by module: ``sqlalchemy`` ->
+        ``sa`` for ``import sqlalchemy as sa`` (``sqlalchemy`` for a plain import),
+        ``alembic.op`` -> ``op`` for ``from alembic import op``. A module imported only
+        for some of its names (``from sqlalchemy import Column``) binds nothing here."""
+        found: dict[str, str] = {}
+        tree = self.file.tree
+        if tree is None:
+            return found
+        nodes: list[ast.stmt] = []
+        todo = list(tree.body)
+        while todo:  # module level, also inside try / if (an import guarded there)
+            node = todo.pop(0)
+            nodes.append(node)
+            if isinstance(node, (ast.Try, ast.If)):
+                todo += [*node.body, *node.orelse,
+                         *[s for h in getattr(node, "handlers", []) for s in h.body]]
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        found.setdefault(alias.name, alias.asname)
+                    elif "." not in alias.name:
+                        found.setdefault(alias.name, alias.name)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    found.setdefault(f"{node.module}.{alias.name}", alias.asname or alias.name)
+        return found
+
+    @property
+    def sa_alias(self) -> str | None:
+        """The name the file gives the ``sqlalchemy`` module (``sa``, ``sqlalchemy``,
+        ``sqla``, ...); None when it imports only names from it (then a fix that writes
+        ``sa.`` imports it itself)."""
+        return self.module_names.get("sqlalchemy")
+
+    @property
+    def op_alias(self) -> str:
+        """The name the file gives ``alembic.op`` (``op`` unless imported otherwise)."""
+        return self.module_names.get("alembic.op", "op")
+
+    def in_file_names(self, fix: str) -> str:
+        """A fix written with ``sa.`` and ``op.``, in the names this file imports: the
+        part pasted into the revision (before ``_values.LATER``) uses the file's alias of
+        sqlalchemy (or imports it, when the file has none) and of alembic.op. The later
+        revision is a new file, made from the project's template: left as written."""
+        from ._values import LATER
+
+        first, sep, later = fix.partition(LATER)
+        renames = {"op": self.op_alias}
+        sa = self.sa_alias
+        taken = {name for module, name in self.module_names.items() if module != "sqlalchemy"}
+        if sa is not None:
+            renames["sa"] = sa
+        elif "sa" in taken and _uses(first, "sa"):
+            renames["sa"] = "sqlalchemy"  # "sa" is something else here
+        renames = {k: v for k, v in renames.items() if k != v}
+        if renames:
+            first = _rename_modules(first, renames)
+        if sa is None and _uses(first, renames.get("sa", "sa")):
+            name = renames.get("sa", "sa")
+            line = "import sqlalchemy" if name == "sqlalchemy" else f"import sqlalchemy as {name}"
+            first = f"{line}  # this revision imports no sqlalchemy module\n{first}"
+        return first + sep + later
+
     def says(self, *words: str) -> str | None:
         """The first of ``words`` the author wrote in this revision's docstring or comments
         (``"unused"``, ``"empty"``: what the code alone cannot show)."""
@@ -238,6 +305,8 @@ class RuleContext:
         ``fix_at`` says otherwise: ("replace", first, last) or ("insert", before_line, 0)."""
         if fix_at is not None:
             evidence["fix_at"] = {"mode": fix_at[0], "start": fix_at[1], "end": fix_at[2]}
+        if fix is not None:
+            fix = self.in_file_names(fix)
         return Hit(message, fix, self.location(at),
                    {"revision": self.revision, **evidence}, severity)
 
@@ -247,3 +316,72 @@ class RuleContext:
         if func is None or not func.body:
             return None
         return func.body[0].lineno, func.body[-1].end_lineno or func.body[-1].lineno
+
+
+def _uses(code: str, name: str) -> bool:
+    """``name.`` used as code (not in a comment or a string) in ``code``."""
+    return any(t == name for t in _module_tokens(code, name))
+
+
+def _module_tokens(code: str, name: str) -> list[str]:
+    import io
+    import tokenize
+
+    found: list[str] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(_dedented(code)).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return [name] if re.search(rf"(?<![\w.'\"]){re.escape(name)}\.\w", code) else []
+    for tok, nxt in zip(tokens, tokens[1:]):
+        if tok.type == tokenize.NAME and tok.string == name and nxt.string == "." \
+                and not _after_dot(tokens, tok):
+            found.append(name)
+    return found
+
+
+def _after_dot(tokens: list[Any], tok: Any) -> bool:
+    index = tokens.index(tok)
+    return index > 0 and tokens[index - 1].string == "."
+
+
+def _dedented(code: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(code)
+
+
+def _rename_modules(code: str, renames: dict[str, str]) -> str:
+    """``sa.`` -> ``sqla.`` (each of ``renames``) where the name starts an attribute chain
+    in code: not in strings, not after a dot. Comments are renamed too (the code they
+    show is to be pasted). Unchanged when the text cannot be read as Python tokens."""
+    import io
+    import tokenize
+
+    lines = _dedented(code).splitlines(keepends=True)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        tokens = None
+    edits: list[tuple[int, int, int, str]] = []  # (line, start col, end col, new text)
+    if tokens is not None:
+        for i, tok in enumerate(tokens[:-1]):
+            if tok.type == tokenize.NAME and tok.string in renames \
+                    and tokens[i + 1].string == "." and not (i and tokens[i - 1].string == "."):
+                edits.append((tok.start[0], tok.start[1], tok.end[1], renames[tok.string]))
+            elif tok.type == tokenize.COMMENT:
+                new = tok.string
+                for old, name in renames.items():
+                    new = re.sub(rf"(?<![\w.]){re.escape(old)}\.(?=[A-Za-z_])", f"{name}.", new)
+                if new != tok.string:
+                    edits.append((tok.start[0], tok.start[1], tok.end[1], new))
+    else:  # a fragment tokenize refuses: rename outside quotes, line by line
+        for number, line in enumerate(lines, 1):
+            for old, name in renames.items():
+                for m in re.finditer(rf"(?<![\w.'\"]){re.escape(old)}\.(?=[A-Za-z_])", line):
+                    if line[:m.start()].count('"') % 2 == 0 and line[:m.start()].count("'") % 2 == 0:
+                        edits.append((number, m.start(), m.start() + len(old), name))
+    for number, start, end, new in sorted(edits, reverse=True):
+        line = lines[number - 1]
+        lines[number - 1] = line[:start] + new + line[end:]
+    return "".join(lines)
+

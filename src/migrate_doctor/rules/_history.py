@@ -41,9 +41,11 @@ class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     enums: set[str] = field(default_factory=set)
     charset: str | None = None  # MySQL: mysql_charset / mysql_default_charset of create_table
+    primary_key: tuple[str, ...] = ()  # its columns, lower case, where known
 
     def copy(self) -> Table:
-        return Table(self.name, self.revision, dict(self.columns), set(self.enums), self.charset)
+        return Table(self.name, self.revision, dict(self.columns), set(self.enums), self.charset,
+                     self.primary_key)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class ForeignKey:
     name: str | None
     revision: str
     columns: tuple[str, ...] = ()  # the referencing columns, where known
+    referent_columns: tuple[str, ...] = ()  # the referenced columns, where known (lower case)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,21 @@ class History:
                 return c
         return None
 
+    def referencing(self, table: str | None, column: str | None) -> list[ForeignKey]:
+        """Foreign keys that point at table.column (one that names no column points at
+        the table's primary key)."""
+        t = self.table(table)
+        if t is None or not column:
+            return []
+        pk = t.primary_key
+        return [fk for fk in self.foreign_keys if fk.referent == key(t.name) and (
+            key(column) in fk.referent_columns
+            or (not fk.referent_columns and key(column) in pk and len(pk) == 1))]
+
+    def is_primary_key(self, table: str | None, column: str | None) -> bool:
+        t = self.table(table)
+        return t is not None and bool(column) and key(column or "") in t.primary_key
+
     def cascading_children(self, table: str) -> list[ForeignKey]:
         """Foreign keys that delete or change rows of other tables when table's rows go."""
         return [fk for fk in self.foreign_keys
@@ -135,14 +153,16 @@ class History:
         type_ = resolve(column_type(column))
         if name:
             t.columns[key(name)] = Column(type_, not is_not_null(column))
+            if column.kwargs.get("primary_key") is True and key(name) not in t.primary_key:
+                t.primary_key = (*t.primary_key, key(name))
         enum = enum_name(type_)
         if enum:
             t.enums.add(enum)
             self.enum_types.add(key(enum))
-        for referent, ondelete in foreign_keys(column):
+        for referent, ondelete, target in _column_foreign_keys(column):
             self.foreign_keys.append(
                 ForeignKey(key(table), key(referent), ondelete, None, revision,
-                           (name,) if name else ()))
+                           (name,) if name else (), (key(target),) if target else ()))
 
     def _add_constraint(self, name: Any, table: str, kind: str, validated: bool, revision: str,
                         not_null: str | None = None) -> None:
@@ -179,7 +199,12 @@ class History:
                         ondelete if isinstance(ondelete, str) else None,
                         name_of(arg.kwargs.get("name")),
                         revision, tuple(c for c in local if isinstance(c, str))
-                        if isinstance(local, tuple) else ()))
+                        if isinstance(local, tuple) else (),
+                        tuple(key(c.rsplit(".", 1)[-1]) for c in target if isinstance(c, str)
+                              and "." in c)))
+            elif is_call(arg, "PrimaryKeyConstraint"):
+                self.tables[key(table)].primary_key = tuple(
+                    key(c) for c in arg.args if isinstance(c, str))
             elif is_call(arg, "CheckConstraint"):
                 condition = arg.arg(0, "sqltext")
                 not_null = not_null_column(condition) if isinstance(condition, str) else None
@@ -222,6 +247,10 @@ class History:
             self._create_constraint(op, table, revision)
         elif name == "drop_constraint":
             cname = name_of(op.get("constraint_name"))
+            if t is not None and (op.kwargs.get("type_") == "primary" or (
+                    cname is not None and (key(cname) == f"{key(table)}_pkey" or getattr(
+                        self.constraints.get(key(cname)), "kind", None) == "primary"))):
+                t.primary_key = ()
             if cname is not None:
                 self.constraints.pop(key(cname), None)
                 self.foreign_keys = [fk for fk in self.foreign_keys
@@ -239,6 +268,8 @@ class History:
         new = op.kwargs.get("new_column_name")
         t.columns.pop(key(col), None)
         t.columns[key(new if isinstance(new, str) else col)] = current
+        if isinstance(new, str):
+            t.primary_key = tuple(key(new) if c == key(col) else c for c in t.primary_key)
 
     def _create_constraint(self, op: Operation, table: str, revision: str) -> None:
         not_valid = op.kwargs.get("postgresql_not_valid") is True
@@ -248,15 +279,23 @@ class History:
         not_null = not_null_column(condition) if isinstance(condition, str) else None
         self._add_constraint(op.get("constraint_name"), table, kind, not not_valid, revision,
                              not_null)
+        t = self.table(table)
+        if kind == "primary" and t is not None:
+            columns = op.get("columns")
+            if isinstance(columns, tuple):
+                t.primary_key = tuple(key(c) for c in columns if isinstance(c, str))
         if kind == "foreignkey":
             referent, ondelete = op.get("referent_table"), op.kwargs.get("ondelete")
             local = op.get("local_cols")
+            remote = op.get("remote_cols")
             if isinstance(referent, str):
                 self.foreign_keys.append(ForeignKey(
                     key(table), key(referent), ondelete if isinstance(ondelete, str) else None,
                     name_of(op.get("constraint_name")), revision,
                     tuple(c for c in local if isinstance(c, str))
-                    if isinstance(local, tuple) else ()))
+                    if isinstance(local, tuple) else (),
+                    tuple(key(c) for c in remote if isinstance(c, str))
+                    if isinstance(remote, tuple) else ()))
 
     def _enum_value(self, s: Statement, revision: str, in_autocommit: bool) -> None:
         enum = s.enum_value_added()
@@ -281,21 +320,36 @@ class History:
             self._alter_table_sql(s, s.table, revision)
 
     def _alter_table_sql(self, s: Statement, table: str, revision: str) -> None:
+        t = self.table(table)
+        for name in s.dropped_constraints():
+            c = self.constraints.get(key(name))
+            if t is not None and (key(name) == f"{key(table)}_pkey"
+                                  or (c is not None and c.kind == "primary")):
+                t.primary_key = ()
+        if t is not None and s.find(r"\bDROP\s+PRIMARY\s+KEY\b"):  # MySQL
+            t.primary_key = ()
         for name, kind, not_valid, body in s.added_constraints():
             self._add_constraint(name, table, kind, not not_valid, revision,
                                  not_null_column(body) if kind == "check" else None)
+            if kind == "primary" and t is not None and not re.match(r"\s*USING\b", body, re.I):
+                m = re.match(r"\s*\(([^)]*)\)", body)
+                if m:
+                    t.primary_key = tuple(key(c.strip().strip('"`')) for c in m.group(1).split(",")
+                                          if c.strip())
             if kind == "foreignkey":
                 referent, ondelete = s.references(body)
+                target = re.search(r"\bREFERENCES\s+\S+?\s*\(([^)]*)\)", body, re.I)
                 if referent:
-                    self.foreign_keys.append(ForeignKey(key(table), referent, ondelete, name,
-                                                        revision))
+                    self.foreign_keys.append(ForeignKey(
+                        key(table), referent, ondelete, name, revision, (),
+                        tuple(key(c.strip().strip('"`')) for c in target.group(1).split(","))
+                        if target else ()))
         for name in s.validated_constraints():
             c = self.constraints.get(key(name))
             if c is not None:
                 self.constraints[key(name)] = replace(c, validated=True)
         for name in s.dropped_constraints():
             self.constraints.pop(key(name), None)
-        t = self.table(table)
         for old, new in s.renamed():
             if old is None and t is not None:
                 self.tables.pop(key(table))
@@ -307,3 +361,16 @@ class History:
                 t.columns.pop(key(col), None)
             for col, _definition in s.added_columns():
                 t.columns.setdefault(key(col), Column())
+
+
+def _column_foreign_keys(column: Any) -> list[tuple[str, str | None, str | None]]:
+    """``(referent_table, ondelete, referent_column)`` of each sa.ForeignKey("t.c") of a
+    column."""
+    found = []
+    for (table, ondelete), arg in zip(foreign_keys(column),
+                                      [a for a in column.args if is_call(a, "ForeignKey")
+                                       and isinstance(a.arg(0, "column"), str)]):
+        target = arg.arg(0, "column")
+        found.append((table, ondelete, target.rsplit(".", 1)[-1] if "." in target else None))
+    return found
+

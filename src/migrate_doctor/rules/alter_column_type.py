@@ -37,7 +37,11 @@ Use instead:
             pass
     # a later revision, once the code reads total_new only: op.drop_column("orders", "total")
     For a small table, the in-place change is fine: give it its own revision and a
-    lock_timeout.
+    lock_timeout. A primary key or a column other tables' foreign keys point at cannot be
+    swapped that way (the key and the foreign keys would have to be rebuilt): change it in
+    place when that lock is acceptable, or build the new key beside it (a unique index
+    built CONCURRENTLY, then `ADD PRIMARY KEY USING INDEX` and the foreign keys re-pointed
+    `NOT VALID`) in one short transaction.
 """
 
 from __future__ import annotations
@@ -230,8 +234,8 @@ def _value(d: str | None, change: Change) -> tuple[str, str]:
     old_c, new_c = col(change.column, d), col(f"{change.column}_new", d)
     if change.using:
         return change.using, f"{new_c} IS NULL AND ({change.using}) IS NOT NULL"
-    if d in ("mysql", "sqlite"):
-        value = old_c  # the assignment converts
+    if d in ("mysql", "sqlite") or change.new.kind in ("varchar", "char", "text"):
+        value = old_c  # the assignment converts (and, unlike CAST, refuses what is too long)
     else:
         spelled = change.new_sql or _types.pg_spelling(change.new)
         value = f"CAST({old_c} AS {spelled or '<new type>'})"
@@ -271,11 +275,64 @@ def _rest_of_sql(ctx: RuleContext, op: Operation, columns: set[str]) -> str | No
     return ";\n".join(kept) if kept else None
 
 
+def key_role(ctx: RuleContext, change: Change) -> str | None:
+    """What makes the column a key other objects hang on: "the primary key", "referenced
+    by foreign keys from a, b" (before this revision or once it is done); None otherwise."""
+    roles = []
+    states = (ctx.history, ctx.after)
+    if any(h.is_primary_key(change.table, change.column) for h in states):
+        roles.append("the primary key")
+    children = sorted({fk.table for h in states for fk in h.referencing(change.table,
+                                                                        change.column)})
+    if children:
+        roles.append(f"referenced by foreign keys from {', '.join(children)}")
+    return " and ".join(roles) or None
+
+
+def _key_fix(ctx: RuleContext, changes: list[Change],
+             roles: dict[str, str]) -> tuple[str, tuple[str, int, int] | None]:
+    """A key column keeps its in-place change: a copy column cannot take its place without
+    rebuilding the key and every foreign key to it. Say what to do instead, and mark the
+    change as deliberate."""
+    import textwrap
+
+    first = changes[0]
+    table = first.table or "<table>"
+    lines = [f"# {table}.{c} is {r}" for c, r in roles.items()]
+    primary = any("primary key" in r for r in roles.values())
+    lines += [
+        "# a copy column cannot take its place without rebuilding the "
+        + ("key and every foreign key to it." if primary else "foreign keys to it."),
+        "# Keep the change in place and run it when that lock is acceptable (a maintenance",
+        "# window, or a small table with a lock_timeout). For a big table, build the new "
+        + ("key" if primary else "column"),
+        "# beside it: a new column filled in batches, a unique index on it built CONCURRENTLY,",
+        ("# then one short transaction that swaps the primary key (ADD PRIMARY KEY USING INDEX)"
+         if primary else "# then, in one short transaction,"),
+        "# and re-points the foreign keys (ADD ... NOT VALID, then VALIDATE).",
+    ]
+    ignore = ("# migrate-doctor: ignore[alter-column-type] a key column: changed in place on "
+              "purpose")
+    block = batch_block(ctx.file, first.op) if first.op.is_batch else None
+    if block is not None:
+        start, end, body = block
+        at = first.op.line - start
+        indent = body[at][:len(body[at]) - len(body[at].lstrip())]
+        body = body[:at] + [indent + ignore] + body[at:]
+        return "\n".join(lines + body), ("replace", start, end)
+    source = textwrap.dedent("\n".join(ctx.file.text.splitlines()[first.op.line - 1:
+                                                                   first.op.end_line]))
+    return "\n".join(lines + [ignore, source]), None
+
+
 def _fix(ctx: RuleContext, changes: list[Change]) -> tuple[str, tuple[str, int, int] | None]:
     """One fix for the changes of one op (or one batch block): each column gets a new
     column of the new type and a batched copy; the later revision drops the old ones."""
     d = ctx.dialect
     first = changes[0]
+    roles = {c.column: r for c in changes for r in [key_role(ctx, c)] if r}
+    if roles:
+        return _key_fix(ctx, changes, roles)
     names = ", ".join(c.column for c in changes)
     lines = [f"# revision {ctx.revision}: a column of the new type beside {names}; deploy "
              "code that writes both"]
@@ -342,8 +399,9 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         parts = []
         for change in changes:
             old = f" from {_show(change.old)}" if change.old.known else ""
+            role = key_role(ctx, change)
             parts.append(f"{change.table or '<table>'}.{change.column} changes type{old} to "
-                         f"{_show(change.new, change)}")
+                         f"{_show(change.new, change)}" + (f" ({role})" if role else ""))
         what = _LOCK.get(ctx.dialect or "", "most databases rewrite or copy the table "
                                             "under lock")
         risk = ""

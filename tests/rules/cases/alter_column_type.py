@@ -125,3 +125,49 @@ CASES = [
                  batch_op.alter_column("name", type_=sa.String(50), existing_type=sa.String(100))
          ''')]),
 ]
+
+TEAMS = revision("a1", None, '''
+    op.create_table("teams", sa.Column("code", sa.String(20), primary_key=True),
+                    sa.Column("name", sa.Text()))
+    op.create_table("members", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("team_code", sa.String(20), sa.ForeignKey("teams.code")))
+''', 'op.drop_table("members")\nop.drop_table("teams")')
+
+CASES += [
+    dict(name="a primary key: no copy column (the key and its foreign keys would have to be "
+              "rebuilt); changed in place on purpose, and the way for a big table said",
+         fires=True, names=["is the primary key", "ignore[alter-column-type]",
+                            'op.alter_column("users", "id"', "USING INDEX"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "id", type_=sa.BigInteger(), existing_type=sa.Integer())
+         ''')]),
+    dict(name="a column other tables' foreign keys point at (declared by sa.ForeignKey)",
+         fires=True, names=["referenced by foreign keys from members", "ignore[alter-column-type]"],
+         revisions=[TEAMS, revision("b2", "a1", '''
+             op.alter_column("teams", "code", type_=sa.String(10), existing_type=sa.String(20))
+         ''')]),
+    dict(name="a column that becomes a foreign key target later in the same upgrade()",
+         fires=True, names=["referenced by foreign keys from members"],
+         revisions=[TEAMS, revision("b2", "a1", '''
+             op.alter_column("teams", "name", type_=sa.String(50), existing_type=sa.Text())
+             op.create_unique_constraint("uq_teams_name", "teams", ["name"])
+             op.add_column("members", sa.Column("team_name", sa.String(50)))
+             op.create_foreign_key("fk_members_team_name", "members", "teams", ["team_name"],
+                                   ["name"])
+         ''')]),
+    dict(name="the revision imports sqlalchemy as sqla: the fix writes sqla.", fires=True,
+         names=['sqla.Column("name_new"', "sqla.text("],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "name", type_=sqla.String(50),
+                             existing_type=sqla.String(100))
+         ''').replace("import sqlalchemy as sa\n", "import sqlalchemy as sqla\n")]),
+    dict(name="the revision imports no sqlalchemy module: the fix imports it", fires=True,
+         names=["import sqlalchemy as sa", 'sa.Column("name_new", String(50)'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "name", type_=String(50), existing_type=String(100))
+         ''').replace("import sqlalchemy as sa\n", "from sqlalchemy import String\n")]),
+    dict(name="a primary key's varchar widened: the catalog only", fires=False,
+         revisions=[TEAMS, revision("b2", "a1", '''
+             op.alter_column("teams", "code", type_=sa.String(40), existing_type=sa.String(20))
+         ''')]),
+]
