@@ -7,6 +7,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..registry import Hit
@@ -469,7 +470,7 @@ def pg_guarded(ctx: RuleContext, fix: str, at: Operation,
     first, sep, later = fix.partition(LATER)
     start, end = (fix_at[1], fix_at[2]) if fix_at and fix_at[0] == "replace" else \
         (at.line, at.end_line)
-    original = textwrap.dedent("\n".join(ctx.file.text.splitlines()[start - 1:end]))
+    original = textwrap.dedent("\n".join(_lines(ctx.file.text)[start - 1:end]))
     lines = ["if op.get_bind().dialect.name == \"postgresql\":",
              textwrap.indent(first.rstrip("\n"), "    "),
              "else:  # the other databases: as before",
@@ -478,9 +479,17 @@ def pg_guarded(ctx: RuleContext, fix: str, at: Operation,
 
 
 def _only_on_target(ctx: RuleContext, op: Operation) -> bool:
+    return all(op.line in _skipped_set(ctx.file.tree, other) for other in ("mysql", "sqlite"))
+
+
+@lru_cache(maxsize=256)
+def _skipped_set(tree: Any, dialect: str) -> frozenset[int]:
     from ._guards import skipped_lines
 
-    for other in ("mysql", "sqlite"):
-        if not any(s <= op.line <= e for s, e in skipped_lines(ctx.file.tree, other)):
-            return False
-    return True
+    return frozenset(line for start, end in skipped_lines(tree, dialect)
+                     for line in range(start, end + 1))
+
+
+@lru_cache(maxsize=16)
+def _lines(text: str) -> list[str]:
+    return text.splitlines()

@@ -141,17 +141,49 @@ class DataFlow:
 
     def added_at(self, table: str, column: str) -> int | None:
         """Where this upgrade() adds ``table.column``, if it does."""
-        for s in self.steps:
-            if s.kind == "add_column" and s.table == key(table):
-                name = column_name(self._ctx.resolve(s.op.get("column")))
-                if name and key(name) == key(column):
-                    return s.position
-        return None
+        return self._index[0].get((key(table), key(column)))
 
     def renamed_into(self, table: str, column: str) -> int | None:
         """Where an alter_column renames another column of ``table`` to ``column``."""
+        return self._index[1].get((key(table), key(column)))
+
+    @cached_property
+    def _index(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+        """(table, column) -> the first step adding it, and the first renaming into it:
+        built once, so asking for every op of a long revision stays linear."""
+        added: dict[tuple[str, str], int] = {}
+        renamed: dict[tuple[str, str], int] = {}
         for s in self.steps:
-            new = s.op.kwargs.get("new_column_name") if s.kind == "alter_column" else None
-            if isinstance(new, str) and s.table == key(table) and key(new) == key(column):
-                return s.position
-        return None
+            if s.table is None:
+                continue
+            if s.kind == "add_column":
+                name = column_name(self._ctx.resolve(s.op.get("column")))
+                if name:
+                    added.setdefault((s.table, key(name)), s.position)
+            elif s.kind == "alter_column":
+                new = s.op.kwargs.get("new_column_name")
+                if isinstance(new, str):
+                    renamed.setdefault((s.table, key(new)), s.position)
+        return added, renamed
+
+    @cached_property
+    def later_drops(self) -> dict[str, int]:
+        """table -> the last position where upgrade() drops it (op or SQL)."""
+        found: dict[str, int] = {}
+        for s in self.steps:
+            if s.kind == "drop_table" and s.table:
+                found[s.table] = s.position
+            if s.statement is not None:
+                for t in s.statement.dropped_tables():
+                    found[key(t)] = s.position
+        return found
+
+    @cached_property
+    def sql_added_columns(self) -> dict[tuple[str, str], int]:
+        """(table, column) -> the last position where SQL adds it (ALTER TABLE ... ADD)."""
+        found: dict[tuple[str, str], int] = {}
+        for s in self.steps:
+            if s.statement is not None and s.table is not None:
+                for column, _ in s.statement.added_columns():
+                    found[(s.table, key(column))] = s.position
+        return found

@@ -11,6 +11,7 @@ dialect: every branch counts.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 _DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "postgres": "postgresql",
              "psql": "postgresql", "pg": "postgresql", "mysql": "mysql", "mariadb": "mysql",
@@ -107,9 +108,11 @@ def _assignments(tree: ast.AST) -> dict[str, ast.AST]:
     return found
 
 
+@lru_cache(maxsize=512)
 def skipped_lines(tree: ast.AST | None, dialect: str | None) -> list[tuple[int, int]]:
     """Line ranges of ``tree`` (a revision module or one function) that do not run on
-    ``dialect``."""
+    ``dialect``. Asked once per finding by some rules: remembered per tree (an ast node
+    hashes by identity), so a long revision is walked once, not once per finding."""
     if tree is None or dialect is None:
         return []
     names = _assignments(tree)
@@ -126,6 +129,7 @@ def skipped_lines(tree: ast.AST | None, dialect: str | None) -> list[tuple[int, 
     return ranges
 
 
+@lru_cache(maxsize=512)
 def tests_dialect(tree: ast.AST | None) -> bool:
     """True when the module has an ``if`` that decides differently on two databases: the
     project runs its revisions on more than one."""

@@ -47,6 +47,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from . import Hit, RuleContext, rule
+from ..scripts.expressions import segment
 from ..model import Severity
 from ..scripts.operations import Operation
 from ._data import batch_loop
@@ -170,7 +171,7 @@ def row_loops(ctx: RuleContext) -> list[str]:
             continue
         for node in ast.walk(func):
             if isinstance(node, (ast.For, ast.AsyncFor)) and not known(node.iter):
-                found.append(ast.get_source_segment(ctx.file.text, node) or "")
+                found.append(segment(ctx.file.text, node) or "")
     return found
 
 

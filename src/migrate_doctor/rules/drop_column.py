@@ -35,10 +35,12 @@ Use instead:
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 import re
 from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
+from ..scripts.expressions import segment
 from ..model import Severity
 from ..scripts.operations import Operation
 from ._data import prose
@@ -71,34 +73,34 @@ def behind_inspection(ctx: RuleContext, op: Operation) -> bool:
     """The op only runs when an inspection of the live database says so (``if "x" in
     [c["name"] for c in inspector.get_columns("t")]:``, also through a variable holding
     the inspection): a clean-up of drift."""
-    tree = ctx.file.tree
-    if tree is None or not _INSPECTING.search(ctx.file.text):
+    if ctx.file.tree is None:
         return False
-    text = ctx.file.text
+    ranges = _inspection_ranges(ctx.file.tree, ctx.file.text)
+    return any(start <= line <= end for line in (op.line, *op.via) for start, end in ranges)
+
+
+@lru_cache(maxsize=64)
+def _inspection_ranges(tree: ast.AST, text: str) -> tuple[tuple[int, int], ...]:
+    """The statements of the file that run only behind an inspection (read once a file)."""
+    if not _INSPECTING.search(text):
+        return ()
     inspected = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                 and _INSPECTING.search(ast.get_source_segment(text, node.value) or "")
+                 and _INSPECTING.search(segment(text, node.value) or "")
                  for t in node.targets if isinstance(t, ast.Name)}
-    lines = {op.line, *op.via}
+    found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.If):
             continue
         test = node.test
-        if not (_INSPECTING.search(ast.get_source_segment(text, test) or "") or any(
+        if not (_INSPECTING.search(segment(text, test) or "") or any(
                 isinstance(n, ast.Name) and n.id in inspected for n in ast.walk(test))):
             continue
-        for stmt in node.body:
-            if any(stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno) for line in lines):
-                return True
-    return False
+        found.extend((stmt.lineno, stmt.end_lineno or stmt.lineno) for stmt in node.body)
+    return tuple(found)
 
 
 def _table_dropped_later(ctx: RuleContext, table: str, op: Operation) -> bool:
-    at = ctx.position(op)
-    return any(step.position > at and step.table == key(table)
-               and step.kind in ("drop_table",) for step in ctx.flow.steps) or any(
-        step.position > at and step.statement is not None
-        and key(table) in {key(t) for t in step.statement.dropped_tables()}
-        for step in ctx.flow.steps)
+    return ctx.flow.later_drops.get(key(table), -1) > ctx.position(op)
 
 
 def _name_survives(ctx: RuleContext, table: str, column: str, op: Operation) -> bool:
@@ -106,10 +108,8 @@ def _name_survives(ctx: RuleContext, table: str, column: str, op: Operation) -> 
     at = ctx.position(op)
     added = ctx.flow.added_at(table, column)
     renamed = ctx.flow.renamed_into(table, column)
-    return (added is not None and added > at) or (renamed is not None and renamed > at) or any(
-        step.position > at and step.statement is not None and step.table == key(table)
-        and key(column) in {key(c) for c, _ in step.statement.added_columns()}
-        for step in ctx.flow.steps)
+    return (added is not None and added > at) or (renamed is not None and renamed > at) or \
+        ctx.flow.sql_added_columns.get((key(table), key(column)), -1) > at
 
 
 def temporary(ctx: RuleContext, table: str, column: str, op: Operation) -> bool:

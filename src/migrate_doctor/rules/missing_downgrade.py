@@ -47,7 +47,7 @@ from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ..scripts.expressions import Call, Name
+from ..scripts.expressions import Call, Name, segment
 from ..scripts.operations import Operation, is_empty_body
 from ..scripts.revision_file import RevisionFile
 from ._sql import statements_of
@@ -133,7 +133,7 @@ def _inspected_lines(rf: RevisionFile) -> set[int]:
     if tree is None or not _INSPECTING.search(rf.text):
         return set()
     def about_inspection(node: ast.AST, names: set[str]) -> bool:
-        return bool(_INSPECTING.search(ast.get_source_segment(rf.text, node) or "")) or any(
+        return bool(_INSPECTING.search(segment(rf.text, node) or "")) or any(
             isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
     inspected: set[str] = set()
@@ -360,7 +360,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             line, fix_at=at, empty=policy["empty"], missing=policy["missing"],
             raises=policy["raises"], project=True)
         return
-    every = [op for op in ctx.upgrade if op.name not in _NOT_SCHEMA or op in changes]
+    changing = {id(op) for op in changes}
+    every = [op for op in ctx.upgrade if op.name not in _NOT_SCHEMA or id(op) in changing]
     lines, missing = body_for(ctx, every)
     if missing:
         fix = "\n".join(

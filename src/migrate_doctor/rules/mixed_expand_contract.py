@@ -162,14 +162,17 @@ def _dependents(ctx: RuleContext, ordered: list[tuple[Operation, Phase]],
     on a renamed column): those must move too."""
     moved: list[Operation] = []
     names: set[str] = set()
+    contracting = {id(op) for op in contract}
+    pattern: re.Pattern[str] | None = None
     for op, phase in ordered:
-        if op in contract:
+        if id(op) in contracting:
             moved.append(op)
             for key in ("new_column_name", "new_table_name"):
                 value = op.get(key) if key == "new_table_name" else op.kwargs.get(key)
-                if isinstance(value, str):
+                if isinstance(value, str) and value not in names:
                     names.add(value)
-        elif names and any(re.search(rf"[\"']{re.escape(n)}[\"']", op.source) for n in names):
+                    pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, names)) + ")[\"']")
+        elif pattern is not None and pattern.search(op.source):
             moved.append(op)
     return moved
 

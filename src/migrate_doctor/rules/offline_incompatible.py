@@ -41,7 +41,7 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ..scripts.expressions import dotted_name
+from ..scripts.expressions import dotted_name, segment
 from ._values import quote
 
 _RESULT_READS = {"fetchall", "fetchone", "fetchmany", "scalar", "scalar_one",
@@ -129,7 +129,7 @@ class _Scan:
             if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
                 inner = offline_test(test.operand)
                 return None if inner is None else not inner
-            text = ast.get_source_segment(self.ctx.file.text, test) or ""
+            text = segment(self.ctx.file.text, test) or ""
             return True if ("is_offline_mode" in text or "as_sql" in text) else None
 
         def cover(stmts: list[ast.stmt]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,17 @@ class Source:
             return lines[0][start:end_col].decode(errors="replace")
         return b"".join([lines[0][start:], *lines[1:-1], lines[-1][:end_col]]).decode(
             errors="replace")
+
+
+@lru_cache(maxsize=16)
+def _source(text: str) -> Source:
+    return Source(text)
+
+
+def segment(text: str, node: ast.AST) -> str:
+    """``ast.get_source_segment(text, node)`` without splitting the whole text again on
+    every call (rules ask it for many nodes of one long file)."""
+    return _source(text).segment(node)
 
 
 def dotted_name(node: ast.AST) -> str | None:
