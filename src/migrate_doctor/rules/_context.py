@@ -85,9 +85,11 @@ class RuleContext:
         return value
 
     def table_name(self, name: str) -> str | None:
-        """The table a variable stands for: ``users = sa.table("users", ...)``."""
+        """The table a variable stands for: ``users = sa.table("users", ...)``, also
+        ``sa.Table("users", meta, autoload_with=bind)`` or a project helper named for it
+        (``utils.load_table("users", connection)``)."""
         value = self.resolve(Name(name))
-        if isinstance(value, Call) and value.name in ("table", "Table"):
+        if isinstance(value, Call) and "table" in value.name.lower():
             first = value.arg(0)
             return first if isinstance(first, str) else None
         return None

@@ -267,18 +267,25 @@ def key_column(ctx: RuleContext, table: str) -> str:
     return next(iter(t.columns))
 
 
-def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
-               original: str | None = None, schema: str | None = None) -> str:
-    """The statement run in batches of 5000 rows along the table's key, each batch committed
-    on its own; ends when no key is left. In offline mode (``--sql``) the statement is
-    written as it was (``original``: its Python source, default the op's)."""
+def _python_table(s: Statement) -> str | None:
+    """The variable a SQLAlchemy expression updates (``shares.update()``,
+    ``sa.update(shares)``), when it is a plain name."""
+    m = re.match(r"\s*(?:(?:sa|sqlalchemy)\.)?(?:update|delete)\(\s*([A-Za-z_]\w*)\s*[,)]"
+                 r"|\s*([A-Za-z_]\w*)\.(?:update|delete)\(", s.text)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def loop_lines(ctx: RuleContext, s: Statement, table: str,
+               schema: str | None = None) -> list[str] | None:
+    """The statement run in batches of BATCH rows along the table's key, each batch
+    committed on its own (an ``autocommit_block()``); ends when no key is left. The keys
+    are read with ORDER BY ... LIMIT, not min()/max(), so any key that sorts works (a
+    uuid: PostgreSQL has no min(uuid)). None when the table cannot be named (a SQLAlchemy
+    expression on a table object the file does not define)."""
     name, written_schema, reference = target(s) if not s.python else (table, None, table)
-    schema = written_schema or schema or (op.schema if op is not None else None)
+    schema = written_schema or schema
     column = key_column(ctx, name)
     d = ctx.dialect
-    table_args = [quote(name), f"sa.column({quote(column)})"]
-    if schema:
-        table_args.append(f"schema={quote(schema)}")
     if s.python:
         expression = s.text.strip()
         run = (f"conn.execute(({expression}).where(sa.column({quote(column)})"
@@ -287,31 +294,84 @@ def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
         sql = with_range(s, ident(reference, d) if reference == name else reference,
                          ident(column, d))
         run = f'conn.execute(sa.text({quote(sql)}), {{"lo": lo, "hi": hi}})'
-    original = (original if original is not None else op.source if op is not None else
-                f"op.execute(sa.text({quote(s.text)}))").strip()
-    return "\n".join([
-        f"# {s.kind.upper()} in batches of {BATCH} rows along "
-        f"{name}.{column}, each committed on its own,",
+    if name and name != "<table>":
+        table_args = [quote(name), f"sa.column({quote(column)})"]
+        if schema:
+            table_args.append(f"schema={quote(schema)}")
+        source = f"sa.table({', '.join(table_args)})"
+    elif s.python and _python_table(s):
+        source = _python_table(s)  # the file's own table object
+    else:
+        return None
+    return [
+        "with op.get_context().autocommit_block():",
+        "    conn = op.get_bind()",
+        f"    batch_table = {source}",
+        f"    key = batch_table.c[{quote(column)}]",
+        "    lo = conn.execute(sa.select(key).where(key.is_not(None)).order_by(key).limit(1))"
+        ".scalar()",
+        "    while lo is not None:",
+        "        keys = sa.select(key.label(\"k\")).where(key >= lo).order_by(key)"
+        f".limit({BATCH}).subquery()",
+        "        hi = conn.execute(sa.select(keys.c.k).order_by(keys.c.k.desc()).limit(1))"
+        ".scalar()",
+        f"        {run}",
+        "        lo = conn.execute(sa.select(key).where(key > hi).order_by(key).limit(1))"
+        ".scalar()",
+    ]
+
+
+def _header(kind: str, where: str) -> list[str]:
+    return [
+        f"# {kind} in batches of {BATCH} rows along {where}, each committed on its own,",
         "# so locks stay short and every row is done once; `--sql` writes the statement as it "
         "was.",
         "# (autocommit_block() first commits what this revision did before it: give the "
         "backfill a revision of its own if that matters)",
         "from alembic import context",
         "",
+    ]
+
+
+def batch_loop(ctx: RuleContext, op: Operation | None, s: Statement, table: str,
+               original: str | None = None, schema: str | None = None) -> str:
+    """The statement run in batches (``loop_lines``); in offline mode (``--sql``) the
+    statement is written as it was (``original``: its Python source, default the op's)."""
+    return batch_statements(ctx, op, [s], [s], table, original, schema)
+
+
+def batch_statements(ctx: RuleContext, op: Operation | None, statements: list[Statement],
+                     flagged: list[Statement], table: str, original: str | None = None,
+                     schema: str | None = None) -> str:
+    """An op's statements, in order, with each of ``flagged`` run in batches and the others
+    as they were (one op may hold a whole SQL script: none of it is lost); in offline mode
+    the op as it was."""
+    schema = schema or (op.schema if op is not None else None)
+    original = (original if original is not None else op.source if op is not None else
+                f"op.execute(sa.text({quote(statements[0].text)}))").strip()
+    online: list[str] = []
+    wheres: list[str] = []
+    for s in statements:
+        if any(s is f for f in flagged):
+            name = (target(s)[0] if not s.python else table) or table
+            lines = loop_lines(ctx, s, name, schema)
+            if lines is None:
+                return "\n".join([
+                    f"# run this {s.kind.upper()} in batches along the table's key, each "
+                    "committed on its own (see unbatched-data-migration): the table of the "
+                    "expression is not named in this file",
+                    *original.splitlines()])
+            online += lines
+            wheres.append(f"{name}.{key_column(ctx, name)}")
+        else:
+            online.append(f"op.execute(sa.text({quote(s.text)}))")
+    kinds = "/".join(dict.fromkeys(f.kind.upper() for f in flagged))
+    return "\n".join([
+        *_header(kinds, ", ".join(dict.fromkeys(wheres))),
         "if context.is_offline_mode():",
         *["    " + line for line in original.splitlines()],
         "else:",
-        "    with op.get_context().autocommit_block():",
-        "        conn = op.get_bind()",
-        f"        batch_table = sa.table({', '.join(table_args)})",
-        f"        key = batch_table.c[{quote(column)}]",
-        "        lo = conn.execute(sa.select(sa.func.min(key))).scalar()",
-        "        while lo is not None:",
-        "            keys = sa.select(key.label(\"k\")).where(key >= lo).order_by(key)"
-        f".limit({BATCH}).subquery()",
-        "            hi = conn.execute(sa.select(sa.func.max(keys.c.k))).scalar()",
-        f"            {run}",
-        "            lo = conn.execute(sa.select(sa.func.min(key)).where(key > hi)).scalar()",
+        *["    " + line for line in online],
     ])
 
 

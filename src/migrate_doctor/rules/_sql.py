@@ -404,6 +404,10 @@ def expression_statement(value: Any, resolve: Callable[[str], str | None]) -> St
         return None
     kind = m.group(1) or m.group(4)
     table = resolve(m.group(2) or m.group(3))
+    inline = re.match(r"\s*(?:(?:sa|sqlalchemy)\.)?(?:update|delete)\(\s*(?:(?:sa|sqlalchemy)\.)?"
+                      r"(?:table|Table)\(\s*[\"']([^\"']+)[\"']", value.source)
+    if table is None and inline:  # sa.update(sa.table("users", ...))
+        table = inline.group(1)
     return Statement(kind, value.source, table, has_where=".where(" in value.source
                      or ".filter(" in value.source, batched=".limit(" in value.source,
                      python=True)

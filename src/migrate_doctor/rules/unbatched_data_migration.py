@@ -28,17 +28,22 @@ Use instead:
     else:
         with op.get_context().autocommit_block():
             conn = op.get_bind()
-            users = sa.table("users", sa.column("id"))
-            lo = conn.execute(sa.select(sa.func.min(users.c.id))).scalar()
+            key = sa.table("users", sa.column("id")).c["id"]
+            lo = conn.execute(sa.select(key).where(key.is_not(None)).order_by(key)
+                              .limit(1)).scalar()
             while lo is not None:
-                keys = (sa.select(users.c.id.label("k")).where(users.c.id >= lo)
-                        .order_by(users.c.id).limit(5000).subquery())
-                hi = conn.execute(sa.select(sa.func.max(keys.c.k))).scalar()
+                keys = (sa.select(key.label("k")).where(key >= lo).order_by(key)
+                        .limit(5000).subquery())
+                hi = conn.execute(sa.select(keys.c.k).order_by(keys.c.k.desc())
+                                  .limit(1)).scalar()
                 conn.execute(sa.text("UPDATE users SET phone = '' WHERE (phone IS NULL) "
                                      "AND users.id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi})
-                lo = conn.execute(sa.select(sa.func.min(users.c.id))
-                                  .where(users.c.id > hi)).scalar()
-    or run the backfill as a script after the deploy, outside the migration.
+                lo = conn.execute(sa.select(key).where(key > hi).order_by(key)
+                                  .limit(1)).scalar()
+    or run the backfill as a script after the deploy, outside the migration. The keys are
+    read with ORDER BY ... LIMIT 1, not min()/max(): any key that sorts works, a uuid too.
+    An op whose SQL holds several statements keeps them all, in order: only the whole-table
+    ones are batched.
 """
 
 from __future__ import annotations
@@ -47,18 +52,34 @@ from collections.abc import Iterator
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ._data import batch_loop, data_statements, is_key_lookup
+from ..scripts.operations import Operation
+from ._data import batch_statements, data_statements, is_key_lookup
+from ._sql import Statement
 
 
 @rule("unbatched-data-migration", Severity.WARNING,
       "Whole-table UPDATE or DELETE inside the migration's transaction", online=True)
 def run(ctx: RuleContext) -> Iterator[Hit]:
+    by_op: dict[int, list[tuple[Operation, Statement, str]]] = {}
     for op, s, table in data_statements(ctx):
         if s.batched or op.in_autocommit or ctx.in_loop(op) or is_key_lookup(s):
             continue
-        verb = s.kind.upper()
-        scope = "every row of" if not s.has_where else "every matching row of"
+        by_op.setdefault(id(op), []).append((op, s, table))
+    for found in by_op.values():  # one finding per op: its fix keeps every statement
+        op = found[0][0]
+        flagged = [s for _op, s, _t in found]
+        tables = list(dict.fromkeys(t for _op, _s, t in found))
+        shown = ", ".join(tables)
+        if len(found) == 1:
+            s = flagged[0]
+            verb = s.kind.upper()
+            scope = "every row of" if not s.has_where else "every matching row of"
+            what = f"{verb} changes {scope} {shown} in one statement"
+        else:
+            verbs = " and ".join(dict.fromkeys(s.kind.upper() for s in flagged))
+            what = f"{len(found)} {verbs} statements change the rows of {shown}, each in one go,"
         yield ctx.hit(
-            f"{verb} changes {scope} {table} in one statement inside the migration's "
-            f"transaction: those rows stay locked until the migration commits, and writes to "
-            f"{table} wait", batch_loop(ctx, op, s, table), op, table=table, sql=s.text)
+            f"{what} inside the migration's transaction: those rows stay locked until the "
+            f"migration commits, and writes to {shown} wait",
+            batch_statements(ctx, op, ctx.sql(op), flagged, tables[0]), op, table=tables[0],
+            tables=tables, sql=flagged[0].text, statements=len(found))

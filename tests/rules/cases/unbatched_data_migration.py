@@ -91,3 +91,40 @@ CASES = [
                  op.execute("UPDATE users SET phone = '' WHERE phone IS NULL")
          ''', header="from alembic import context")]),
 ]
+
+TOKENS = revision("a1", None, '''
+    op.create_table("tokens", sa.Column("id", sa.Uuid(), primary_key=True),
+                    sa.Column("kind", sa.String(20), nullable=True))
+''', 'op.drop_table("tokens")')
+
+CASES += [
+    dict(name="a uuid key: the batches are read with ORDER BY ... LIMIT (no min(uuid))",
+         fires=True, names=["tokens.id", "order_by(keys.c.k.desc()).limit(1)"],
+         revisions=[TOKENS, revision("b2", "a1", '''
+             op.execute("UPDATE tokens SET kind = 'api' WHERE kind IS NULL")
+         ''')]),
+    dict(name="a table object a helper loads (load_table(\"users\", ...)): named, no "
+              "placeholder", fires=True, names=['sa.table("users"', "users_table.update()"],
+         revisions=[USERS, revision("b2", "a1", '''
+             def load_table(name, connection):
+                 return sa.Table(name, sa.MetaData(), autoload_with=connection)
+
+             users_table = load_table("users", op.get_bind())
+             op.execute(users_table.update().values({"name": "x"}))
+         ''')]),
+    dict(name="sa.update(sa.table(\"users\", ...)) inline", fires=True,
+         names=['sa.table("users"', "between(lo, hi)"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute(sa.update(sa.table("users", sa.column("name"))).values(name="y"))
+         ''')]),
+    dict(name="a SQL script of several statements: one finding, every statement kept",
+         fires=True, names=["DELETE FROM users WHERE name LIKE", 'op.execute(sa.text("ANALYZE users"))',
+                            "UPDATE users SET phone"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.execute("""
+                 DELETE FROM users WHERE name LIKE 'bot-%';
+                 ANALYZE users;
+                 UPDATE users SET phone = '' WHERE phone IS NULL;
+             """)
+         ''')]),
+]
