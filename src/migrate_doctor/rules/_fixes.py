@@ -177,6 +177,24 @@ def batch_block(file: Any, op: Operation) -> tuple[int, int, list[str]] | None:
         "\n".join(lines)).splitlines()
 
 
+def nested_in_block(file: Any, start: int, end: int, line: int) -> bool:
+    """True when ``line`` runs under a condition (an ``if``, ``for``, ``try``, ...) inside
+    the block of lines ``start``..``end``: what follows the block must be under the same
+    condition."""
+    import ast
+
+    tree = file.tree
+    if tree is None:
+        return False
+    compound = (ast.If, ast.For, ast.While, ast.Try, ast.With)
+    for node in ast.walk(tree):
+        if isinstance(node, compound) and start < node.lineno <= line \
+                and (node.end_lineno or node.lineno) <= end \
+                and line <= (node.end_lineno or node.lineno):
+            return True
+    return False
+
+
 def header_lines(lines: list[str]) -> int:
     """How many of a block's lines (as batch_block gives them) are its ``with ...:``
     header: up to the first line that ends the header with ``:``."""

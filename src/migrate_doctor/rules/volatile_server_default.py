@@ -49,8 +49,8 @@ from . import Hit, RuleContext, rule
 from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
-from ._fixes import (batch_block, batched, col, header_lines, op_schema, pg_object_name, ref,
-                     sql_target)
+from ._fixes import (batch_block, batched, col, header_lines, nested_in_block, op_schema,
+                     pg_object_name, ref, sql_target)
 from ._constraints import pg_guarded
 from ._values import (call, column_name, column_type, is_call, quote, render, type_family,
                       type_source)
@@ -230,8 +230,17 @@ def _fix(ctx: RuleContext, added: Added) -> tuple[str, tuple[str, int, int] | No
         start, end, body = block
         at, last = op.line - start, op.end_line - start
         indent = body[at][:len(body[at]) - len(body[at].lstrip())]
+        later = lines[2:]
+        if nested_in_block(ctx.file, start, end, op.line):
+            # the column is added only under a condition of the block: so are its steps
+            flag = "added_" + re.sub(r"\W", "_", added.column).lower()
+            body = ([f"{flag} = False"] + body[:at] + [indent + lines[1], indent + f"{flag} = True"]
+                    + body[last + 1:])
+            later = [f"if {flag}:  # only where the block added {added.column}"] + [
+                "    " + x if x.strip() else x for x in later]
+            return "\n".join([lines[0], *body, *later]), ("replace", start, end)
         body = body[:at] + [indent + lines[1]] + body[last + 1:]
-        return "\n".join([lines[0], *body, *lines[2:]]), ("replace", start, end)
+        return "\n".join([lines[0], *body, *later]), ("replace", start, end)
     return "\n".join(lines), None
 
 

@@ -108,3 +108,26 @@ CASES += [
                                               server_default=sa.text("gen_random_uuid()")))
          ''')]),
 ]
+
+COLUMN_EXISTS = '''
+def column_exists(table, column):
+    return column in [c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)]
+'''
+
+CASES += [
+    dict(name="a key added under a condition inside a batch block: its sequence, default and "
+              "key steps run under the same condition", fires=True,
+         names=["added_id = False", "added_id = True", "if added_id:", "CREATE SEQUENCE tags_id_seq"],
+         revisions=[ASSOC, revision("b2", "a1", '''
+             with op.batch_alter_table("tags") as batch_op:
+                 if not column_exists("tags", "id"):
+                     batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''', header=COLUMN_EXISTS)]),
+    dict(name="the same guarded batch on a table this revision creates", fires=False,
+         revisions=[revision("b2", None, '''
+             op.create_table("labels", sa.Column("name", sa.String(50)))
+             with op.batch_alter_table("labels") as batch_op:
+                 if not column_exists("labels", "id"):
+                     batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''', header=COLUMN_EXISTS)]),
+]
