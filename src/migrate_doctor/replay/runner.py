@@ -199,10 +199,8 @@ def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
     env.py asks the app for it), or a plain Alembic Config whose ``sqlalchemy.url`` and
     ``attributes["connection"]`` are the scratch database's."""
     from alembic.config import Config
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
 
-    engine = create_engine(scratch_url, poolclass=NullPool)
+    engine = scratch_engine(scratch_url)
     try:
         if project.kind == "flask" and project.app is not None:
             app = project.app
@@ -229,7 +227,35 @@ def _in_scratch(project: Project, scratch_url: str, action: Any) -> Any:
         with engine.connect() as conn:
             cfg.attributes["connection"] = conn
             result = action(cfg)
-            conn.commit()
+            if conn.in_transaction():
+                conn.commit()
             return result
     finally:
         engine.dispose()
+
+
+def scratch_engine(url: str) -> Any:
+    """An engine for the scratch database whose connections also answer ``connect()``
+    (with themselves, left open): env.py files differ in what they expect in
+    ``config.attributes["connection"]`` (the cookbook's a Connection, pytest-alembic's
+    documented one an Engine), and both then run unchanged."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    engine._connection_cls = _engine_like_connection()  # noqa: SLF001
+    return engine
+
+
+def _engine_like_connection() -> type:
+    from sqlalchemy.engine import Connection
+
+    class EngineLikeConnection(Connection):
+        def connect(self) -> Any:  # type: ignore[override]
+            @contextlib.contextmanager
+            def same() -> Any:
+                yield self
+
+            return same()
+
+    return EngineLikeConnection
