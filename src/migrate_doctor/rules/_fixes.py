@@ -195,6 +195,16 @@ def nested_in_block(file: Any, start: int, end: int, line: int) -> bool:
     return False
 
 
+def recreate_always(head: str) -> str:
+    """A ``with op.batch_alter_table(...) as batch_op:`` header with ``recreate="always"``
+    (replacing the block's own recreate=, or added as the last argument)."""
+    if re.search(r"\brecreate\s*=", head):
+        return re.sub(r"\brecreate\s*=\s*(?:\"[^\"]*\"|'[^']*'|[\w.]+)", 'recreate="always"',
+                      head, count=1)
+    return re.sub(r"\)(\s*as\s+\w+\s*:\s*(?:#.*)?)$", r', recreate="always")\1', head.rstrip(),
+                  count=1)
+
+
 def header_lines(lines: list[str]) -> int:
     """How many of a block's lines (as batch_block gives them) are its ``with ...:``
     header: up to the first line that ends the header with ``:``."""

@@ -10,10 +10,16 @@ What it finds:
     empty by the author ("no existing data", "table is empty", ...). A table created 31
     to 90 days earlier may still be empty where the revision ships: a warning. Not reported either
     for columns the database fills itself: an integer primary key (SERIAL /
-    AUTO_INCREMENT), an `Identity()`, a `Computed()` column.
+    AUTO_INCREMENT), an `Identity()`, a `Computed()` column; on SQLite, an `Integer`
+    primary key added by a batch that re-creates the table (`recreate="always"`, or another
+    operation of the block that needs it): it is `INTEGER PRIMARY KEY`, the rowid, filled
+    by the copy.
     In downgrade(), the same column re-added NOT NULL (autogenerate re-adds what upgrade()
     dropped) fails the rollback the same way: a warning.
-    On MySQL the statement does not fail (MySQL fills in '' or 0): a warning there.
+    On MySQL the statement does not fail (MySQL fills in '' or 0): a warning there, and
+    none when that implicit value is the column's own default (`default=False`, `0`, `''`)
+    or when the same upgrade() then writes the column in every row (an UPDATE without
+    WHERE, or row by row in a loop, also through an ORM Session).
 
 Why it matters:
     The rows already in the table have no value for the new column. PostgreSQL and SQLite
@@ -43,9 +49,10 @@ from typing import Any
 
 from . import Hit, RuleContext, rule
 from ..model import Severity
-from ..scripts.expressions import Call
+from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
 from ._data import prose
+from ._fixes import batch_block, header_lines, nested_in_block, recreate_always
 from ._quote import ident, qualified
 from ._values import (LATER, Code, call, column_name, column_type, foreign_keys, is_call,
                       is_not_null, quote, type_family, type_name, type_source)
@@ -76,6 +83,143 @@ def _filled_by_database(ctx: RuleContext, column: Call, type_: Any) -> bool:
             and ctx.dialect in ("postgresql", "mysql", None):
         return True
     return False
+
+
+def _sqlite_rowid(ctx: RuleContext, op: Operation, table: str | None, column: Call,
+                  type_: Any, recreating: bool = True) -> bool:
+    """SQLite, batch mode: an ``Integer`` primary key added while the batch re-creates the
+    table is ``INTEGER PRIMARY KEY``, the alias of the rowid, which the copy of the rows
+    fills. The batch re-creates the table when told to (``recreate="always"``, also
+    through a name assigned per database) or when another operation of the block, run
+    whatever the block's conditions, needs it (anything but add_column and indexes)."""
+    if ctx.dialect != "sqlite" or not op.is_batch or column.kwargs.get("primary_key") is not True:
+        return False
+    if type_name(type_) not in ("Integer", "INTEGER") and not (
+            isinstance(type_, Name) and type_.last in ("Integer", "INTEGER")):
+        return False
+    known = ctx.history.table(table)
+    name = (column_name(column) or "").lower()
+    if known is not None and known.primary_key and known.primary_key != (name,):
+        return False  # a second key column: a composite key, no rowid alias
+    if not recreating:
+        return True  # a rowid alias, if the batch re-created the table
+    recreate = _for_dialect(ctx, op.batch_kwargs.get("recreate", "auto"))
+    if recreate == "always":
+        return True
+    if recreate == "never":
+        return False
+    block = batch_block(ctx.file, op)
+    if block is None:
+        return False
+    start, end, _lines = block
+    for other in ctx.upgrade:
+        if other is op or not other.is_batch or not start <= other.line <= end:
+            continue
+        if other.name not in ("add_column", "create_index", "drop_index", "execute") \
+                and not nested_in_block(ctx.file, start, end, other.line):
+            return True
+    return False
+
+
+def _recreate_fix(ctx: RuleContext, op: Operation, table: str, name: str) -> tuple[str, Any]:
+    """The batch told to re-create the table: the new key is then the rowid, filled by the
+    copy of the rows."""
+    block = batch_block(ctx.file, op)
+    assert block is not None
+    start, end, body = block
+    n = header_lines(body)
+    head = recreate_always("\n".join(body[:n]))
+    return "\n".join([
+        f"# SQLite: re-create {table} in batch mode, so that {name} is INTEGER PRIMARY KEY, "
+        "the rowid, which the copy of the rows fills",
+        head, *body[n:]]), ("replace", start, end)
+
+
+def _for_dialect(ctx: RuleContext, value: Any) -> Any:
+    """A value as it is on the target: a name assigned ``"always" if <test of the
+    database> else "auto"`` is decided for the dialect."""
+    import ast as _ast
+
+    from ._guards import _assignments, _evaluate
+
+    if not isinstance(value, Name) or ctx.file.tree is None or ctx.dialect is None:
+        return ctx.resolve(value)
+    names = _assignments(ctx.file.tree)
+    node = names.get(value.dotted)
+    if isinstance(node, _ast.IfExp) and all(isinstance(b, _ast.Constant)
+                                            for b in (node.body, node.orelse)):
+        decided = _evaluate(node.test, ctx.dialect, names)
+        if decided is not None:
+            return (node.body if decided else node.orelse).value
+    return ctx.resolve(value)
+
+
+_MYSQL_IMPLICIT = {"boolean": (False, 0), "integer": (0,), "number": (0, 0.0), "text": ("",)}
+
+
+def _implicit_is_intended(ctx: RuleContext, column: Call, type_: Any) -> bool:
+    """MySQL: the column's own (Python-side) default is the very value MySQL gives the rows
+    already there (``default=False`` on a boolean, ``0``, ``''``): nothing wrong is stored."""
+    if ctx.dialect != "mysql" or "default" not in column.kwargs:
+        return False
+    default = column.kwargs["default"]
+    allowed = _MYSQL_IMPLICIT.get(type_family(type_) or "", ())
+    return any(default == v and type(default) is type(v) for v in allowed)
+
+
+def filled_after(ctx: RuleContext, op: Operation, table: str | None, column: str) -> bool:
+    """The same upgade() then gives every row of table.column its value: an UPDATE that
+    sets it with no WHERE, or row by row in a loop (SQL, or a SQLAlchemy ``.update()
+    .values(column=...)`` on the table, also run through an ORM Session or a helper the
+    collector does not follow)."""
+    if table is None:
+        return False
+    step = ctx.flow.filled_after(table, column, ctx.position(op))
+    if step is not None and (not step.statement.has_where or ctx.in_loop(step.op)):
+        return True
+    return _fills_in_code(ctx, op, table, column)
+
+
+def _fills_in_code(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
+    import ast as _ast
+
+    tree = ctx.file.tree
+    if tree is None or "update" not in ctx.file.text.lower():
+        return False
+    down = ctx.file.function("downgrade")
+    skip = range(down.lineno, (down.end_lineno or down.lineno) + 1) if down else range(0)
+    loops = [(n.lineno, n.end_lineno or n.lineno) for n in _ast.walk(tree)
+             if isinstance(n, (_ast.For, _ast.While, _ast.comprehension))
+             and hasattr(n, "lineno")]
+    sql = re.compile(rf"^\s*UPDATE\s+\W?{re.escape(table)}\W?\s+SET\b.*?\b{re.escape(column)}"
+                     r"\W?\s*=", re.IGNORECASE | re.DOTALL)
+    for node in _ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if line in skip or (op.line <= line <= op.end_line):
+            continue
+        in_loop = any(a <= line <= b for a, b in loops)
+        if isinstance(node, _ast.Constant) and isinstance(node.value, str) \
+                and sql.search(node.value) and (in_loop or not re.search(
+                    r"\bWHERE\b", node.value, re.IGNORECASE)):
+            return True
+        if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Attribute) \
+                and node.func.attr == "values":
+            source = _ast.get_source_segment(ctx.file.text, node) or ""
+            m = re.match(r"\s*(?:(?:sa|sqlalchemy)\.)?update\(\s*(\w+)|\s*(\w+)\.update\(", source)
+            var = (m.group(1) or m.group(2)) if m else None
+            sets = {k.arg for k in node.keywords} | {
+                k.value for a in node.args if isinstance(a, _ast.Dict) for k in a.keys
+                if isinstance(k, _ast.Constant)}
+            if var and ctx.table_name(var) and ctx.table_name(var).lower() == table.lower() \
+                    and column in sets and (in_loop or not _where_after(ctx, node)):
+                return True
+    return False
+
+
+def _where_after(ctx: RuleContext, node: Any) -> bool:
+    """The ``.values(...)`` call is followed by ``.where(`` in its statement."""
+    line = ctx.file.text.splitlines()[node.lineno - 1:(node.end_lineno or node.lineno) + 3]
+    return ".where(" in "\n".join(line)
 
 
 def says_empty(ctx: RuleContext) -> bool:
@@ -291,9 +435,23 @@ def _hits(ctx: RuleContext, function: str) -> Iterator[Hit]:
                 continue
             table, type_ = ctx.table_of(op), ctx.resolve(column_type(column))
             if _filled_by_database(ctx, column, type_) \
-                    or _cannot_hold_rows(ctx, table, op, function):
+                    or _cannot_hold_rows(ctx, table, op, function) \
+                    or _sqlite_rowid(ctx, op, table, column, type_) \
+                    or _implicit_is_intended(ctx, column, type_):
                 continue
             name = column_name(column) or "<column>"
+            if _sqlite_rowid(ctx, op, table, column, type_, recreating=False):
+                fix, at = _recreate_fix(ctx, op, table or "<table>", name)
+                yield ctx.hit(
+                    f"{table}.{name} is added as an Integer primary key by a batch that does "
+                    "not re-create the table: SQLite's ALTER TABLE cannot add a PRIMARY KEY "
+                    f"column, so the upgrade fails (re-created, {name} would be the rowid, "
+                    "filled by the copy)", fix, op, fix_at=at, table=table, column=name,
+                    function=function)
+                continue
+            if ctx.dialect == "mysql" and function == "upgrade" \
+                    and filled_after(ctx, op, table, name):
+                continue  # MySQL's implicit value is overwritten at once, in every row
             fix = _fix_column(ctx, op, table or "<table>", column, type_)
             if function == "downgrade":  # no later revision for a rollback
                 fix = fix.split("\n" + LATER)[0]

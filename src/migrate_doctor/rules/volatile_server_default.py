@@ -50,7 +50,7 @@ from ..model import Severity
 from ..scripts.expressions import Call, Name
 from ..scripts.operations import Operation
 from ._fixes import (batch_block, batched, col, header_lines, nested_in_block, op_schema,
-                     pg_object_name, ref, sql_target)
+                     pg_object_name, recreate_always, ref, sql_target)
 from ._constraints import pg_guarded
 from ._values import (call, column_name, column_type, is_call, quote, render, type_family,
                       type_source)
@@ -262,11 +262,7 @@ def _sqlite_fix(ctx: RuleContext, added: Added) -> tuple[str, tuple[str, int, in
         if block is not None:
             start, end, body = block
             n = header_lines(body)
-            head = "\n".join(body[:n])
-            if re.search(r"recreate\s*=", head):
-                head = re.sub(r"recreate\s*=\s*[\"']\w+[\"']", 'recreate="always"', head)
-            else:
-                head = head.replace("batch_alter_table(", 'batch_alter_table(recreate="always", ', 1)
+            head = recreate_always("\n".join(body[:n]))
             return "\n".join(["# batch mode re-creates the table: copying the rows computes "
                               "the default for each", head, *body[n:]]), ("replace", start, end)
     source = textwrap.dedent("\n".join(ctx.file.text.splitlines()[op.line - 1:op.end_line]))

@@ -133,3 +133,85 @@ CASES = [
              op.add_column("users", sa.Column("bio", sa.Text()))
          ''')]),
 ]
+
+NO_KEY = revision("a1", None, '''
+    op.create_table("announcements", sa.Column("hash", sa.String(32)),
+                    sa.Column("text", sa.Text()))
+''', 'op.drop_table("announcements")')
+SQLITE = dict(dialect="sqlite", server_version=(3, 45))
+PORTS = revision("a1", None, '''
+    op.create_table("ports", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("socket", sa.String(64), nullable=False))
+''', 'op.drop_table("ports")')
+MYSQL = dict(dialect="mysql", server_version=(8, 0))
+
+CASES += [
+    # -- SQLite: an Integer primary key added by a batch that re-creates the table ---------
+    dict(name="SQLite: a batch with nothing else adds the key with ALTER TABLE, which fails: "
+              "the fix re-creates the table", fires=True, **SQLITE,
+         names=["announcements", 'recreate="always"', "rowid"],
+         revisions=[NO_KEY, revision("b2", "a1", '''
+             with op.batch_alter_table("announcements") as batch_op:
+                 batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''')]),
+    dict(name="SQLite: recreate='always' makes the key the rowid, filled by the copy",
+         fires=False, **SQLITE,
+         revisions=[NO_KEY, revision("b2", "a1", '''
+             with op.batch_alter_table("announcements", recreate="always") as batch_op:
+                 batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''')]),
+    dict(name="SQLite: recreate decided per database by a module name", fires=False, **SQLITE,
+         revisions=[NO_KEY, revision("b2", "a1", '''
+             with op.batch_alter_table("announcements", recreate=should_recreate) as batch_op:
+                 batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''', header='''
+             from alembic import context
+             should_recreate = "always" if context.get_context().dialect.name == "sqlite" else "auto"
+         ''')]),
+    dict(name="SQLite: another operation of the block re-creates the table", fires=False,
+         **SQLITE,
+         revisions=[NO_KEY, revision("b2", "a1", '''
+             with op.batch_alter_table("announcements") as batch_op:
+                 batch_op.alter_column("text", existing_type=sa.Text(), nullable=True)
+                 batch_op.add_column(sa.Column("id", sa.Integer, primary_key=True))
+         ''')]),
+    # -- MySQL: the implicit value overwritten at once, or the intended one ---------------
+    dict(name="MySQL: filled with a WHERE that leaves rows at the implicit 0", fires=True,
+         **MYSQL, names=["ports", "port_start"],
+         revisions=[PORTS, revision("b2", "a1", '''
+             op.add_column("ports", sa.Column("port_start", sa.Integer(), nullable=False))
+             op.execute("UPDATE ports SET port_start = 80 WHERE socket LIKE '%:80'")
+         ''')]),
+    dict(name="MySQL: every row filled right after (UPDATE without WHERE)", fires=False,
+         **MYSQL,
+         revisions=[PORTS, revision("b2", "a1", '''
+             op.add_column("ports", sa.Column("port_start", sa.Integer(), nullable=False))
+             op.execute("UPDATE ports SET port_start = CAST(SUBSTRING_INDEX(socket, ':', -1) "
+                        "AS UNSIGNED)")
+         ''')]),
+    dict(name="MySQL: every row filled right after, row by row through an ORM Session",
+         fires=False, **MYSQL,
+         revisions=[PORTS, revision("b2", "a1", '''
+             op.add_column("ports", sa.Column("port_start", sa.Integer(), nullable=False))
+             migrate_values()
+         ''', header='''
+             ports_table = sa.Table("ports", sa.MetaData(), sa.Column("id", sa.Integer()),
+                                    sa.Column("socket", sa.String(64)),
+                                    sa.Column("port_start", sa.Integer()))
+
+
+             def migrate_values():
+                 session = sa.orm.Session(bind=op.get_bind())
+                 for row in session.query(ports_table).all():
+                     port = int(row.socket.split(":")[1])
+                     session.execute(ports_table.update().values(port_start=port)
+                                     .where(ports_table.c.id == row.id))
+                 session.commit()
+         ''')]),
+    dict(name="MySQL: the implicit 0 is the column's own default (default=False)",
+         fires=False, **MYSQL,
+         revisions=[PORTS, revision("b2", "a1", '''
+             op.add_column("ports", sa.Column("busy", sa.Boolean(), nullable=False,
+                                              default=False))
+         ''')]),
+]
