@@ -6,7 +6,13 @@ What it finds:
     PostgreSQL 12 and later it stays quiet when a validated `CHECK (col IS NOT NULL)` on
     that column exists before it (created `NOT VALID` and validated, in this revision or
     an earlier one): PostgreSQL then skips the scan. Quiet too when the column is already
-    NOT NULL (a primary key, or created `nullable=False`): nothing is checked then.
+    NOT NULL (a primary key, or created `nullable=False`): nothing is checked then. On
+    PostgreSQL a column added earlier in the same upgrade() (nothing committed in between)
+    is no such case: ADD COLUMN already holds the ACCESS EXCLUSIVE lock until the commit, so
+    no other session wrote a row since and the scan takes no lock of its own (the cost is
+    the backfill, which unbatched-data-migration reports). It is reported only when nothing
+    fills it in between: every existing row is NULL and the upgrade fails; the fix adds it
+    NOT NULL with a constant server default instead.
 
 Why it matters:
     The database must read every row to prove there is no NULL. On PostgreSQL that full
@@ -39,7 +45,7 @@ from ..scripts.operations import Operation
 from ._fixes import batch_block, batched, col, op_schema, pg_object_name, ref, sql_target
 from ._quote import ident
 from ._constraints import pg_guarded
-from ._values import call, quote, render, type_family
+from ._values import Code, call, quote, render, type_family
 
 
 def _targets(ctx: RuleContext) -> Iterator[tuple[Operation, str | None, str | None, str]]:
@@ -201,6 +207,59 @@ def _reflected(ctx: RuleContext, s: Any) -> str | None:
     return found.group(1).lower() if found else None
 
 
+def added_here(ctx: RuleContext, op: Operation, table: str, column: str) -> Operation | None:
+    """The op of this upgrade() that added table.column before ``op`` (add_column or SQL
+    ADD COLUMN), if there is one."""
+    from ._history import key
+
+    at = ctx.position(op)
+    for step in ctx.flow.steps:
+        if step.position >= at or step.table != key(table):
+            continue
+        if step.kind == "add_column" and step.position == ctx.flow.added_at(table, column):
+            return step.op
+        if step.statement is not None and key(column) in {
+                key(c) for c, _d in step.statement.added_columns()}:
+            return step.op
+    return None
+
+
+def committed_between(ctx: RuleContext, first: Operation, op: Operation) -> bool:
+    """Something between the two ops commits (an autocommit_block(), a COMMIT): the lock
+    the first took is gone."""
+    for other in ctx.upgrade[ctx.position(first) + 1:ctx.position(op) + 1]:
+        if other.in_autocommit:
+            return True
+        if any(s.kind == "other" and s.text.upper() in ("COMMIT", "END") for s in ctx.sql(other)):
+            return True
+    return False
+
+
+def _add_not_null_fix(ctx: RuleContext, add: Operation, table: str,
+                      column: str) -> tuple[str, tuple[str, int, int]] | None:
+    """The column added NOT NULL with a constant server default in the first place (one
+    catalog change on PostgreSQL 11+, the existing rows get the value); None when no
+    constant suits its type or the add is not an add_column of its own."""
+    from ._values import column_type, is_call
+    from .add_not_null_column_without_default import _constant_default, _with_kwargs
+
+    definition = ctx.resolve(add.get("column"))
+    if add.name != "add_column" or not is_call(definition) or add.via:
+        return None
+    constant = _constant_default(ctx, definition, ctx.resolve(column_type(definition)))
+    if constant is None or not isinstance(add.get("column"), type(definition)):
+        return None
+    kwargs = {k: v for k, v in add.kwargs.items() if k not in ("table_name", "column")}
+    receiver = add.receiver if add.is_batch else "op"
+    args = [] if add.is_batch else [table]
+    line = call(f"{receiver}.add_column", *args, Code(_with_kwargs(
+        definition.source, server_default=constant, nullable="False")), **kwargs)
+    return "\n".join([
+        f"# revision {ctx.revision}: {column} NOT NULL from the start, the rows already in "
+        f"{table} get the server default (change it to the value they should hold)",
+        line]), ("replace", add.line, add.end_line)
+
+
 def _already_not_null(ctx: RuleContext, op: Operation, table: str, column: str) -> bool:
     t = ctx.state_at(op).table(table)
     known = t.columns.get(column.lower()) if t is not None else None
@@ -215,6 +274,23 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             continue
         table = table or "<table>"
         if _already_not_null(ctx, op, table, column):
+            continue
+        add = added_here(ctx, op, table, column) if ctx.postgresql else None
+        if add is not None and not committed_between(ctx, add, op):
+            # PostgreSQL: ADD COLUMN took the ACCESS EXCLUSIVE lock and holds it to the
+            # commit: no other session wrote a row since, and the scan adds no lock. Only
+            # an unfilled column is a problem: every row is NULL, the upgrade fails.
+            if _filled_before(ctx, op, table, column) \
+                    or ctx.flow.emptied_before(table, ctx.position(op)) is not None:
+                continue
+            fixed = _add_not_null_fix(ctx, add, table, column)
+            if fixed is not None:
+                yield ctx.hit(
+                    f"{table}.{column} is added in this upgrade() and set NOT NULL with "
+                    "nothing filling it in between: every row already in "
+                    f"{table} holds NULL, so the upgrade fails on a table with rows",
+                    fixed[0], op, fix_at=fixed[1], table=table, column=column,
+                    columns=[column])
             continue
         if ctx.postgresql and not ctx.version_below(12) and \
                 ctx.state_at(op).not_null_check(table, column) is not None:

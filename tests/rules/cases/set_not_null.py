@@ -163,3 +163,31 @@ CASES += [
                  batch_op.alter_column("phone", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    # -- PostgreSQL: a column added earlier in the same upgrade() --------------------------
+    dict(name="PostgreSQL: added and filled in this upgrade(): ADD COLUMN holds the lock, "
+              "no other session writes a NULL", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("crown", sa.Boolean(), nullable=True))
+             op.execute("UPDATE users SET crown = true WHERE name IS NULL")
+             op.execute("UPDATE users SET crown = false WHERE crown IS NULL")
+             op.alter_column("users", "crown", nullable=False)
+         ''')]),
+    dict(name="PostgreSQL: added in this upgrade() and set NOT NULL with nothing filling it: "
+              "the rows are NULL; added NOT NULL with a server default instead", fires=True,
+         names=['op.add_column("users", sa.Column(\'verified\'', "server_default=sa.false()",
+                "nullable=False"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("verified", sa.Boolean(), nullable=True))
+             op.alter_column("users", "verified", nullable=False)
+         ''')]),
+    dict(name="PostgreSQL: added, then a commit (autocommit_block) before NOT NULL: the lock "
+              "is gone, old code may write NULLs", fires=True, names=["users", "score"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("score", sa.Integer(), nullable=True))
+             with op.get_context().autocommit_block():
+                 op.execute("UPDATE users SET score = 0 WHERE score IS NULL")
+             op.alter_column("users", "score", nullable=False)
+         ''')]),
+]
