@@ -179,6 +179,28 @@ class DataFlow:
         return found
 
     @cached_property
+    def name_taken(self) -> dict[tuple[str, str], int]:
+        """(table, column) -> the last position where a column comes to have that name:
+        added (op or SQL) or renamed into it (op or SQL)."""
+        found: dict[tuple[str, str], int] = {}
+        for s in self.steps:
+            if s.table is None:
+                continue
+            names: list[str] = []
+            if s.kind == "add_column":
+                names.append(column_name(self._ctx.resolve(s.op.get("column"))) or "")
+            new = s.op.kwargs.get("new_column_name") if s.kind == "alter_column" else None
+            if isinstance(new, str):
+                names.append(new)
+            if s.statement is not None:
+                names += [c for c, _ in s.statement.added_columns()]
+                names += [n for o, n in s.statement.renamed() if o]
+            for name in names:
+                if name:
+                    found[(s.table, key(name))] = s.position
+        return found
+
+    @cached_property
     def sql_added_columns(self) -> dict[tuple[str, str], int]:
         """(table, column) -> the last position where SQL adds it (ALTER TABLE ... ADD)."""
         found: dict[tuple[str, str], int] = {}

@@ -42,20 +42,51 @@ from collections.abc import Iterator
 from . import Hit, RuleContext, rule
 from ..model import Phase, Severity
 from ..scripts.operations import Operation
-from ..scripts.phases import operation_phases, widens
-from ._values import LATER, quote, render
+from ..scripts.phases import operation_phases, type_swaps, widens
+from ._history import key as _key
+from ._values import LATER, column_name, enum_name, name_of, quote, render
 from .drop_column import behind_inspection, says_unused
+
+
+def _swapped_types(ctx: RuleContext) -> dict[str, bool]:
+    """The enum types this upgrade() swaps for a new one of the same name (PostgreSQL's
+    recipe for changing an enum's values), each with whether values are taken away (both
+    value lists known: the old from the history, the new from its CREATE TYPE)."""
+    found: dict[str, bool] = {}
+    for index, (old, _aside) in type_swaps(ctx.upgrade).items():
+        before = ctx.state_at(ctx.upgrade[index]).enum_labels.get(old)
+        after = ctx.after.enum_labels.get(old)
+        found[old] = bool(before and after is not None and set(before) - set(after))
+    return found
+
+
+def _to_type(ctx: RuleContext, op: Operation) -> set[str]:
+    """The enum types an op alters columns to (``ALTER COLUMN c TYPE x``, or alter_column
+    with ``type_`` a named enum)."""
+    names: set[str] = set()
+    if op.name == "alter_column" and "type_" in op.kwargs:
+        name = enum_name(ctx.resolve(op.kwargs["type_"]))
+        if name:
+            names.add(name.lower())
+    for st in ctx.sql(op):
+        for m in st.action_matches(r"ALTER\s+(?:COLUMN\s+)?\S+\s+(?:SET\s+DATA\s+)?TYPE\s+"
+                                   r"(?:\w+\.)?\"?([\w$]+)\"?"):
+            names.add(m.group(1).lower())
+    return names
 
 
 def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
     """upgrade()'s ops (as they run) with their phase; drops of what the author says is
-    no longer used are not contract steps."""
+    no longer used are not contract steps. Columns moved to an enum swapped for a new one
+    of the same name are expand, unless the new type lacks values of the old (contract)."""
     unused = says_unused(ctx) is not None
+    swapped = _swapped_types(ctx) if "type" in ctx.file.text.lower() else {}
     out = []
     renamed: set[str] = set()  # names only a contract step of this upgrade() creates
     views = {m.group(1).lower() for op in ctx.upgrade for st in ctx.sql(op)
              for m in [re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*VIEW\s+"
                                 r"(?:[\w$\"]+\.)?\"?([\w$]+)", st.text, re.IGNORECASE)] if m}
+    pattern: re.Pattern[str] | None = None
     for op, phase in operation_phases(ctx.upgrade):
         if unused and phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table"):
             phase = Phase.NONE
@@ -67,19 +98,24 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
                 and widens(ctx.state_at(op).column_type(ctx.table_of(op), op.get("column_name")),
                            ctx.resolve(op.kwargs["type_"])):
             phase = Phase.EXPAND  # a widening, the old type read from the history
+        if swapped and phase in (Phase.EXPAND, Phase.CONTRACT):
+            types = _to_type(ctx, op) & set(swapped)
+            if types:  # the type keeps its name: values gained (expand) or taken (contract)
+                phase = Phase.CONTRACT if any(swapped[t] for t in types) else Phase.EXPAND
         if op.name == "rename_table" and (ctx.table_of(op) or "").lower() in views:
             phase = Phase.NONE  # the old name stays as a view: the running release works
         if op.name == "execute" and ctx.sql(op) and all(
                 re.match(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:\w+\s+)*VIEW\b", st.text, re.I)
                 for st in ctx.sql(op)):
             phase = Phase.NONE  # a view: compatibility, not a schema step of its own
-        if phase is Phase.EXPAND and renamed and any(
-                re.search(rf"[\"']{re.escape(n)}[\"']", op.source) for n in renamed):
+        if phase is Phase.EXPAND and pattern is not None and pattern.search(op.source):
             phase = Phase.NONE  # it needs the rename before it: part of the contract step
         if phase is Phase.CONTRACT:
             for value in (op.kwargs.get("new_column_name"), op.get("new_table_name")):
-                if isinstance(value, str):
+                if isinstance(value, str) and value not in renamed:
                     renamed.add(value)
+                    pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, sorted(renamed)))
+                                         + ")[\"']")
         out.append((op, phase))
     return out
 
@@ -93,7 +129,12 @@ def _movable(ctx: RuleContext, contract: list[Operation]) -> bool:
 
 
 def _in_unrolled_loop(ctx: RuleContext, op: Operation) -> bool:
-    return sum(1 for other in ctx.upgrade if other.line == op.line) > 1
+    counts = ctx.__dict__.get("_ops_per_line")
+    if counts is None:
+        counts = ctx.__dict__["_ops_per_line"] = {}
+        for other in ctx.upgrade:
+            counts[other.line] = counts.get(other.line, 0) + 1
+    return counts.get(op.line, 0) > 1
 
 
 def _split(ctx: RuleContext, moved: list[Operation]) -> str:
@@ -156,25 +197,98 @@ def _fill_empty_blocks(lines: list[str]) -> list[str]:
     return out
 
 
+def _objects(ctx: RuleContext, op: Operation) -> set[tuple[str, ...]]:
+    """What an op touches, for keeping dependent steps together when a revision is split:
+    ("col", table, column), ("keys", table) for its constraints and indexes, ("table",
+    table) for the table as a whole, ("type", name) for an enum type."""
+    found: set[tuple[str, ...]] = set()
+    table = _key(ctx.table_of(op) or "")
+    if op.name in ("create_table", "drop_table", "rename_table"):
+        found.add(("table", table))
+        new = op.get("new_table_name")
+        if isinstance(new, str):
+            found.add(("table", _key(new)))
+    for name in ("column_name", "new_column_name"):
+        value = op.get(name) if name == "column_name" else op.kwargs.get(name)
+        if isinstance(value, str) and table:
+            found.add(("col", table, _key(value)))
+    added = column_name(ctx.resolve(op.get("column"))) if op.name == "add_column" else None
+    if added and table:
+        found.add(("col", table, _key(added)))
+    if op.name in ("create_index", "drop_index", "create_primary_key", "create_unique_constraint",
+                   "create_foreign_key", "create_check_constraint", "drop_constraint") and table:
+        found.add(("keys", table))
+        for listed in (op.get("columns"), op.get("local_cols")):
+            if isinstance(listed, tuple):
+                found |= {("col", table, _key(c)) for c in listed if isinstance(c, str)}
+    for name in _to_type(ctx, op):
+        found.add(("type", name))
+    for st in ctx.sql(op):
+        t = _key(st.table or "")
+        if st.kind in ("create_table", "drop_table") and t:
+            found.add(("table", t))
+        if st.kind in ("create_type", "drop_type"):
+            found |= {("type", _key(n)) for n in st.type_names()}
+        renamed = st.type_renamed() if st.kind == "alter_type" else None
+        if renamed:
+            found |= {("type", _key(renamed[0])), ("type", _key(renamed[1]))}
+        if st.kind == "alter_table" and t:
+            if st.dropped_constraints() or st.added_constraints():
+                found.add(("keys", t))
+            for c in [*st.dropped_columns(), *(c for c, _d in st.added_columns()),
+                      *(c for pair in st.renamed() for c in pair if c)]:
+                found.add(("col", t, _key(c)))
+            for m in st.action_matches(r"ALTER\s+(?:COLUMN\s+)?(\"[^\"]+\"|[\w$]+)"):
+                found.add(("col", t, _key(m.group(1).strip('"'))))
+        if st.kind in ("create_index", "drop_index") and t:
+            found.add(("keys", t))
+        m = st.find(r"^DROP\s+SEQUENCE\s+(?:IF\s+EXISTS\s+)?(?:\w+\.)?([\w$]+)_seq\b")
+        if m:  # <table>_<column>_seq: the column's default goes with it
+            tail = _key(m.group(1))
+            for name, known in ctx.history.tables.items():
+                if tail.startswith(name + "_") and tail[len(name) + 1:] in known.columns:
+                    found.add(("col", name, tail[len(name) + 1:]))
+    return found
+
+
+def _share(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
+    if a & b:
+        return True
+    tables_a = {o[1] for o in a if o[0] == "table"}
+    tables_b = {o[1] for o in b if o[0] == "table"}
+    return any(o[0] in ("col", "keys") and o[1] in tables_a for o in b) or any(
+        o[0] in ("col", "keys") and o[1] in tables_b for o in a)
+
+
 def _dependents(ctx: RuleContext, ordered: list[tuple[Operation, Phase]],
                 contract: list[Operation]) -> list[Operation]:
-    """The contract ops, and the ops after them that use a name only they create (an index
-    on a renamed column): those must move too."""
-    moved: list[Operation] = []
-    names: set[str] = set()
-    contracting = {id(op) for op in contract}
-    pattern: re.Pattern[str] | None = None
-    for op, phase in ordered:
-        if id(op) in contracting:
-            moved.append(op)
-            for key in ("new_column_name", "new_table_name"):
-                value = op.get(key) if key == "new_table_name" else op.kwargs.get(key)
-                if isinstance(value, str) and value not in names:
-                    names.add(value)
-                    pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, names)) + ")[\"']")
-        elif pattern is not None and pattern.search(op.source):
-            moved.append(op)
-    return moved
+    """The ops that move to the later revision: the contract ops; the neutral steps before
+    them that prepare them on the same objects (a constraint, index, default or sequence
+    dropped first); and every op after the first moved one that touches what a moved op
+    touches (a new primary key on a column whose type changed, a column added under a
+    name a rename frees, an enum type dropped once its columns moved), in their order.
+    The expand half then runs without them, and the contract half as it did."""
+    objects = {id(op): _objects(ctx, op) for op, _phase in ordered}
+    moving = {id(op) for op in contract}
+    for index, (op, phase) in enumerate(ordered):
+        if id(op) not in {id(c) for c in contract}:
+            continue
+        for earlier, earlier_phase in ordered[:index]:  # preparations of this contract op
+            if earlier_phase is Phase.NONE and _share(objects[id(earlier)], objects[id(op)]) \
+                    and (earlier.name in ("drop_constraint", "drop_index") or any(
+                        st.kind in ("alter_table", "drop_index", "other")
+                        for st in ctx.sql(earlier))):
+                moving.add(id(earlier))
+    first = next(i for i, (op, _p) in enumerate(ordered) if id(op) in moving)
+    moved: set[tuple[str, ...]] = set()
+    for op, _phase in ordered[first:]:
+        if id(op) in moving:
+            moved |= objects[id(op)]
+        elif _share(objects[id(op)], moved) or any(
+                st.kind == "drop_type" for st in ctx.sql(op)):
+            moving.add(id(op))
+            moved |= objects[id(op)]
+    return [op for op, _phase in ordered if id(op) in moving]
 
 
 @rule("mixed-expand-contract", Severity.WARNING, "Revision both expands and contracts the schema",

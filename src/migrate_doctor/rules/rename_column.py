@@ -43,20 +43,7 @@ from .drop_add_looks_like_rename import dropped_definition
 
 def _old_name_survives(ctx: RuleContext, table: str, old: str, op: Operation) -> bool:
     """Another column takes the old name later in this upgrade() (re-added, or renamed in)."""
-    at = ctx.position(op)
-    for step in ctx.flow.steps:
-        if step.position <= at or step.table != key(table):
-            continue
-        if step.kind == "add_column" and key(_column_name(ctx, step.op) or "") == key(old):
-            return True
-        new = step.op.kwargs.get("new_column_name") if step.kind == "alter_column" else None
-        if isinstance(new, str) and key(new) == key(old):
-            return True
-        if step.statement is not None and (
-                key(old) in {key(c) for c, _ in step.statement.added_columns()}
-                or key(old) in {key(n) for o, n in step.statement.renamed() if o}):
-            return True
-    return False
+    return ctx.flow.name_taken.get((key(table), key(old)), -1) > ctx.position(op)
 
 
 def _column_name(ctx: RuleContext, op: Operation) -> str | None:
