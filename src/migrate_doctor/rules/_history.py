@@ -93,12 +93,14 @@ class History:
     enum_values: dict[tuple[str, str], EnumValue] = field(default_factory=dict)
     # revisions so far with an `if` on the database (the project runs on several)
     dialect_tests: int = 0
+    # PostgreSQL enum type -> its values, in order, where every step was read
+    enum_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
                        list(self.foreign_keys), set(self.enum_types),
                        {k: set(v) for k, v in self.not_null_names.items()}, self.dates,
-                       dict(self.enum_values), self.dialect_tests)
+                       dict(self.enum_values), self.dialect_tests, dict(self.enum_labels))
 
     def note_revision(self, file: Any) -> None:
         """Called once per revision file (a RevisionFile), after its operations were
@@ -159,6 +161,10 @@ class History:
         if enum:
             t.enums.add(enum)
             self.enum_types.add(key(enum))
+            labels = tuple(a for a in type_.args if isinstance(a, str)) \
+                if is_call(type_) else ()
+            if labels and len(labels) == len(type_.args) and key(enum) not in self.enum_labels:
+                self.enum_labels[key(enum)] = labels
         for referent, ondelete, target in _column_foreign_keys(column):
             self.foreign_keys.append(
                 ForeignKey(key(table), key(referent), ondelete, None, revision,
@@ -314,10 +320,45 @@ class History:
                 self._drop_table(name)
         elif s.kind == "create_type":
             self.enum_types.update(key(n) for n in s.type_names())
+            labels = s.enum_labels()
+            for n in s.type_names():
+                if labels is not None:
+                    self.enum_labels[key(n)] = labels
+                else:
+                    self.enum_labels.pop(key(n), None)
         elif s.kind == "drop_type":
             self.enum_types.difference_update(key(n) for n in s.type_names())
+            for n in s.type_names():
+                self.enum_labels.pop(key(n), None)
+        elif s.kind == "alter_type":
+            self._alter_type_sql(s)
         elif s.kind == "alter_table" and s.table:
             self._alter_table_sql(s, s.table, revision)
+
+    def _alter_type_sql(self, s: Statement) -> None:
+        """ALTER TYPE x RENAME TO y / ADD VALUE 'v' / RENAME VALUE 'a' TO 'b'."""
+        renamed = s.type_renamed()
+        if renamed is not None:
+            old, new = key(renamed[0]), key(renamed[1])
+            if old in self.enum_types:
+                self.enum_types.discard(old)
+                self.enum_types.add(new)
+            if old in self.enum_labels:
+                self.enum_labels[new] = self.enum_labels.pop(old)
+            return
+        enum = s.enum_value_added()
+        m = s.find(r"\bADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?'((?:[^']|'')*)'")
+        if enum and m and key(enum) in self.enum_labels:
+            value = m.group(1).replace("''", "'")
+            if value not in self.enum_labels[key(enum)]:
+                self.enum_labels[key(enum)] += (value,)
+        m = s.find(r"^ALTER\s+TYPE\s+(\S+)\s+RENAME\s+VALUE\s+'((?:[^']|'')*)'\s+TO\s+"
+                   r"'((?:[^']|'')*)'")
+        if m:
+            name = key(m.group(1).strip('"').rsplit(".", 1)[-1])
+            if name in self.enum_labels:
+                self.enum_labels[name] = tuple(m.group(3) if v == m.group(2) else v
+                                               for v in self.enum_labels[name])
 
     def _alter_table_sql(self, s: Statement, table: str, revision: str) -> None:
         t = self.table(table)

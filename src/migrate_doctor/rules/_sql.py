@@ -163,6 +163,21 @@ class Statement:
         m = self.find(rf"^ALTER\s+TYPE\s+({_NAME})\s+ADD\s+VALUE\b")
         return ident(m.group(1)) if m else None
 
+    def type_renamed(self) -> tuple[str, str] | None:
+        """``(old, new)`` of ``ALTER TYPE old RENAME TO new``."""
+        m = self.find(rf"^ALTER\s+TYPE\s+({_NAME})\s+RENAME\s+TO\s+({_NAME})\s*$")
+        return (ident(m.group(1)), ident(m.group(2))) if m else None
+
+    def enum_labels(self) -> tuple[str, ...] | None:
+        """The values of ``CREATE TYPE x AS ENUM ('a', 'b')``; None for another type."""
+        m = self.find(r"^CREATE\s+TYPE\s+\S+\s+AS\s+ENUM\s*\((.*)\)\s*$")
+        if not m:
+            return None
+        parts = split_top_level(m.group(1), ",")
+        if not all(re.fullmatch(r"'(?:[^']|'')*'", p) for p in parts):
+            return None
+        return tuple(p[1:-1].replace("''", "'") for p in parts)
+
     def type_names(self) -> list[str]:
         """Types of CREATE TYPE / DROP TYPE (``DROP TYPE IF EXISTS a, b CASCADE``)."""
         m = self.find(rf"^(?:CREATE|DROP)\s+TYPE\s+(?:IF\s+EXISTS\s+)?({_NAME}(?:\s*,\s*{_NAME})*)")

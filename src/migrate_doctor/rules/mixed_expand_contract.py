@@ -12,7 +12,12 @@ What it finds:
     are neutral); a table renamed to `*_tmp` and created again, a temporary column or
     table, NOT NULL on a column added in the same revision and a widening are not
     contract steps; nor is dropping what the author says is no longer used, nor a step
-    that runs only when an inspection finds it needed (a clean-up of drift).
+    that runs only when an inspection finds it needed (a clean-up of drift). PostgreSQL's
+    recipe for new enum values (`ALTER TYPE x RENAME TO x_old`, `CREATE TYPE x ...`, the
+    columns altered to x, `DROP TYPE x_old`) keeps the type's name: the rename is no
+    contract step and the columns' change is expand, unless the new type lacks values of
+    the old one (both lists known). An enum turned into unbounded text is a widening; a key
+    made again on a column the contract step changes belongs with it.
 
 Why it matters:
     A zero-downtime deploy runs expand steps before the new code ships and contract steps
@@ -27,7 +32,9 @@ Example:
 
 Use instead:
     Split it in two revisions: the first keeps the expand operations (and the data
-    steps), the second (its down_revision the first) the contract ones:
+    steps), the second (its down_revision the first) the contract ones, with what they
+    depend on (the constraint, default or sequence dropped to prepare them, what they free
+    or make again, the old enum type dropped once its columns moved):
     # revision 1 (before the deploy)
     op.add_column("users", sa.Column("email_verified", sa.Boolean(), nullable=True))
     # revision 2 (after the deploy)
@@ -46,6 +53,9 @@ from ..scripts.phases import operation_phases, type_swaps, widens
 from ._history import key as _key
 from ._values import LATER, column_name, enum_name, name_of, quote, render
 from .drop_column import behind_inspection, says_unused
+
+
+_KEYS = {"create_primary_key", "create_unique_constraint", "create_index"}
 
 
 def _swapped_types(ctx: RuleContext) -> dict[str, bool]:
@@ -81,6 +91,7 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
     of the same name are expand, unless the new type lacks values of the old (contract)."""
     unused = says_unused(ctx) is not None
     swapped = _swapped_types(ctx) if "type" in ctx.file.text.lower() else {}
+    changed: set[tuple[str, str]] = set()  # (table, column) a contract step alters
     out = []
     renamed: set[str] = set()  # names only a contract step of this upgrade() creates
     views = {m.group(1).lower() for op in ctx.upgrade for st in ctx.sql(op)
@@ -110,6 +121,13 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
             phase = Phase.NONE  # a view: compatibility, not a schema step of its own
         if phase is Phase.EXPAND and pattern is not None and pattern.search(op.source):
             phase = Phase.NONE  # it needs the rename before it: part of the contract step
+        if phase is Phase.EXPAND and changed and op.name in _KEYS and any(
+                (_key(ctx.table_of(op) or ""), _key(c)) in changed
+                for c in op.get("columns") or () if isinstance(c, str)):
+            phase = Phase.NONE  # a key made again on a column the contract step changes
+        if phase is Phase.CONTRACT and op.name == "alter_column" \
+                and isinstance(op.get("column_name"), str):
+            changed.add((_key(ctx.table_of(op) or ""), _key(op.get("column_name"))))
         if phase is Phase.CONTRACT:
             for value in (op.kwargs.get("new_column_name"), op.get("new_table_name")):
                 if isinstance(value, str) and value not in renamed:
@@ -273,8 +291,11 @@ def _dependents(ctx: RuleContext, ordered: list[tuple[Operation, Phase]],
     for index, (op, phase) in enumerate(ordered):
         if id(op) not in {id(c) for c in contract}:
             continue
+        tables = {o[1] for o in objects[id(op)] if o[0] in ("col", "keys", "table")}
         for earlier, earlier_phase in ordered[:index]:  # preparations of this contract op
-            if earlier_phase is Phase.NONE and _share(objects[id(earlier)], objects[id(op)]) \
+            if earlier_phase is Phase.NONE and (
+                    _share(objects[id(earlier)], objects[id(op)])
+                    or any(o[0] == "keys" and o[1] in tables for o in objects[id(earlier)])) \
                     and (earlier.name in ("drop_constraint", "drop_index") or any(
                         st.kind in ("alter_table", "drop_index", "other")
                         for st in ctx.sql(earlier))):
@@ -304,14 +325,15 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         return ", ".join(f"{op.name} {ctx.table_of(op) or '?'} at line {op.line}" for op in ops)
 
     body = ctx.function_body("upgrade")
-    if _movable(ctx, contract) and body is not None:
-        fix, at = _split(ctx, _dependents(ctx, ordered, contract)), ("replace", body[0], body[1])
+    moved = _dependents(ctx, ordered, contract)
+    if _movable(ctx, moved) and body is not None:
+        fix, at = _split(ctx, moved), ("replace", body[0], body[1])
     else:
         fix = "\n".join([
             "# split this revision: keep the expand steps here, and move "
             + listing(contract) + " to a revision after the deploy",
             "# (they run in a helper or a loop, so the lines cannot be moved for you)"])
-        at = None
+        at = ("insert", contract[0].line, 0)  # a note: the code stays as it is
     yield ctx.hit(
         f"upgrade() expands ({listing(expand)}) and contracts ({listing(contract)}): no deploy "
         "moment suits both halves; split it into an expand and a contract revision",

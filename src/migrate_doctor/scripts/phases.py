@@ -99,14 +99,17 @@ def _widens(op: Operation) -> bool:
 
 def widens(old: object, new: object) -> bool:
     """A type change that holds every old value as it is: text to a longer or unbounded
-    text, numeric to more precision (same scale), integer to a bigger integer or to a
-    floating or numeric type."""
+    text, an enum to unbounded text, numeric to more precision (same scale), integer to a
+    bigger integer or to a floating or numeric type."""
     if isinstance(old, Name):
         old = Call(old.dotted)
     if isinstance(new, Name):
         new = Call(new.dotted)
     if not (isinstance(old, Call) and isinstance(new, Call)):
         return False
+    if old.name in ("Enum", "ENUM") and new.name in _TEXT_TYPES and (
+            new.name in _UNBOUNDED or new.arg(0, "length") is None):
+        return True  # every value of the enum is a string an unbounded text column holds
     if old.name in ("Integer", "INTEGER", "SmallInteger", "SMALLINT") and new.name in (
             "Float", "FLOAT", "Numeric", "NUMERIC", "DECIMAL", "REAL", "Double",
             "DOUBLE_PRECISION") and not (new.name in ("Numeric", "NUMERIC", "DECIMAL")
@@ -130,15 +133,54 @@ def widens(old: object, new: object) -> bool:
     return False
 
 
+_TYPE_RENAME = re.compile(r"^\s*ALTER\s+TYPE\s+([\w$.\"]+)\s+RENAME\s+TO\s+([\w$.\"]+)\s*;?\s*$",
+                          re.IGNORECASE)
+
+
+def _sql_text(op: Operation) -> str:
+    text = op.get("sqltext")
+    if isinstance(text, Call):
+        text = text.arg(0)
+    return text if isinstance(text, str) else ""
+
+
+def _type_name(text: str) -> str:
+    return text.strip().strip('"').rsplit(".", 1)[-1].strip('"').lower()
+
+
+def type_swaps(ups: list[Operation]) -> dict[int, tuple[str, str]]:
+    """PostgreSQL's recipe for changing an enum's values: ``ALTER TYPE x RENAME TO x_old``,
+    then ``CREATE TYPE x ...`` (or the old copy dropped: ``DROP TYPE x_old``), the columns
+    altered to the new x, the old copy dropped. Index of each such rename -> (x, x_old):
+    the type keeps its name, the rename is a step of the swap, not a contract."""
+    found: dict[int, tuple[str, str]] = {}
+    for i, op in enumerate(ups):
+        m = _TYPE_RENAME.match(_sql_text(op)) if op.name == "execute" else None
+        if not m:
+            continue
+        old, new = _type_name(m.group(1)), _type_name(m.group(2))
+        for later in ups[i + 1:]:
+            text = " ".join(_sql_text(later).lower().split())
+            if re.search(rf"\bcreate\s+type\s+(?:\w+\.)?\"?{re.escape(old)}\"?\s+as\b", text) \
+                    or re.search(rf"\bdrop\s+type\s+(?:if\s+exists\s+)?(?:\w+\.)?\"?"
+                                 rf"{re.escape(new)}\"?(?:\s|;|,|$)", text):
+                found[i] = (old, new)
+                break
+    return found
+
+
 def operation_phases(ops: Iterable[Operation]) -> list[tuple[Operation, Phase]]:
     """Each upgrade() op with its phase, judged with the rest of the revision: a
     constraint or index dropped and created again (same name, or same table and kind:
     a replacement, e.g. to change ON DELETE) breaks neither release; a table renamed
     away and created again under its name, or a temporary table or column created and
-    dropped here, is a rebuild; NOT NULL on a column added here, or a widening type
-    change, is expand."""
+    dropped here, is a rebuild; an enum type renamed aside while a new one takes its name
+    (the recipe for new enum values) is neither; NOT NULL on a column added here, or a
+    widening type change, is expand."""
     ups = [op for op in ops if op.function == "upgrade"]
     phases = [operation_phase(op) for op in ups]
+    for i in type_swaps(ups):
+        phases[i] = Phase.NONE
     created: dict[tuple[str, str], int] = {}
     for i, op in enumerate(ups):
         if op.name in _CREATES:
@@ -157,8 +199,11 @@ def operation_phases(ops: Iterable[Operation]) -> list[tuple[Operation, Phase]]:
                 "alter_column", "drop_column", "drop_constraint", "drop_index"):
             phases[i] = Phase.NONE  # a table of this revision: no release uses it yet
             continue
-        if op.name in _DROPS:
-            name = _name(op.get(_DROPS[op.name]))
+        dropped = re.search(r"\bDROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?\"?([\w$]+)",
+                            _sql_text(op), re.IGNORECASE) if op.name == "execute" else None
+        if op.name in _DROPS or dropped:
+            name = _name(op.get(_DROPS[op.name])) if op.name in _DROPS else \
+                dropped.group(1).lower()
             again = [j for (kind, key), j in created.items() if j > i and (
                 (kind == "name" and key == name))]
             if again:

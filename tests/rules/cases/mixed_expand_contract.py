@@ -92,3 +92,56 @@ CASES = [
              op.alter_column("users", "name", existing_type=sa.String(100), type_=sa.Text())
          ''')]),
 ]
+
+MOODS = revision("a1", None, '''
+    op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh')")
+    op.create_table("people", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("mood", postgresql.ENUM(name="mood", create_type=False)))
+''', 'op.drop_table("people")\nop.execute("DROP TYPE mood")',
+    header="from sqlalchemy.dialects import postgresql")
+
+CASES += [
+    dict(name="PostgreSQL's recipe for a new enum value (rename aside, create, alter, drop) "
+              "beside a new column: the type keeps its name and gains values", fires=False,
+         revisions=[MOODS, revision("b2", "a1", '''
+             op.execute("ALTER TYPE mood RENAME TO mood_old")
+             op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh', 'calm')")
+             op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
+             op.execute("DROP TYPE mood_old")
+             op.add_column("people", sa.Column("nickname", sa.Text(), nullable=True))
+         ''')]),
+    dict(name="the same recipe taking a value away is a contract step: its split keeps the "
+              "new type in the first revision and moves the column change with the drop of "
+              "the old type", fires=True,
+         names=["the old release is gone:\nop.execute(\"ALTER TABLE people ALTER COLUMN mood",
+                'op.execute("DROP TYPE mood_old")', 'op.execute("CREATE TYPE mood AS ENUM'],
+         fix_quiet=QUIET,
+         revisions=[MOODS, revision("b2", "a1", '''
+             op.execute("UPDATE people SET mood = 'sad' WHERE mood = 'meh'")
+             op.execute("ALTER TYPE mood RENAME TO mood_old")
+             op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+             op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
+             op.execute("DROP TYPE mood_old")
+             op.add_column("people", sa.Column("nickname", sa.Text(), nullable=True))
+         ''')]),
+    dict(name="a key's type changed with its sequence and constraint dropped first and the key "
+              "made again after: they all move together", fires=True,
+         names=['the old release is gone:\nop.execute("DROP SEQUENCE users_id_seq CASCADE")',
+                'op.create_primary_key("users_pkey", "users", ["id"])'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
+             op.execute("DROP SEQUENCE users_id_seq CASCADE")
+             op.execute("ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE")
+             op.alter_column("users", "id", existing_type=sa.Integer(), type_=sa.String(255),
+                             nullable=False)
+             op.create_primary_key("users_pkey", "users", ["id"])
+         ''')]),
+    dict(name="an enum column turned into unbounded text (every value fits) and its type "
+              "dropped, beside a new column", fires=False,
+         revisions=[MOODS, revision("b2", "a1", '''
+             op.alter_column("people", "mood", existing_type=sa.Enum(name="mood"),
+                             type_=sa.String())
+             op.execute("DROP TYPE mood")
+             op.add_column("people", sa.Column("mood_note", sa.String(), nullable=True))
+         ''')]),
+]
