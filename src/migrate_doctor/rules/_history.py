@@ -95,12 +95,20 @@ class History:
     dialect_tests: int = 0
     # PostgreSQL enum type -> its values, in order, where every step was read
     enum_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # what earlier revisions show about a column or table the code stopped using:
+    # (table, column) or (table, "") -> (the revision, what it did): renamed aside while a
+    # new one took its name, or NOT NULL dropped (the first step of retiring a column: the
+    # code can stop writing it)
+    retired: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # this revision's renames so far: (table, old name) -> new name, and tables renamed
+    _renames: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def copy(self) -> History:
         return History({k: t.copy() for k, t in self.tables.items()}, dict(self.constraints),
                        list(self.foreign_keys), set(self.enum_types),
                        {k: set(v) for k, v in self.not_null_names.items()}, self.dates,
-                       dict(self.enum_values), self.dialect_tests, dict(self.enum_labels))
+                       dict(self.enum_values), self.dialect_tests, dict(self.enum_labels),
+                       dict(self.retired), dict(self._renames))
 
     def note_revision(self, file: Any) -> None:
         """Called once per revision file (a RevisionFile), after its operations were
@@ -111,6 +119,42 @@ class History:
             self.dialect_tests += 1
 
     # -- questions ------------------------------------------------------------
+    def retired_how(self, table: str | None, column: str | None = None) -> str | None:
+        """What an earlier revision did that shows the code stopped using table.column (or
+        the table, column None), with the revision; None when nothing does."""
+        if not table:
+            return None
+        found = self.retired.get((key(table), key(column or "")))
+        return f"{found[1]} in {found[0]}" if found else None
+
+    def _retire(self, table: str, column: str, revision: str, how: str) -> None:
+        self.retired.setdefault((key(table), key(column)), (revision, how))
+
+    def _renamed(self, table: str, old: str, new: str, revision: str) -> None:
+        """A column (or, with old "", a table) renamed: remembered for this revision, so
+        that a new one taking the old name marks the renamed one as put aside."""
+        self._renames[(key(table), key(old))] = (key(new), revision)
+        if old:
+            moved = self.retired.pop((key(table), key(old)), None)
+            if moved is not None:
+                self.retired[(key(table), key(new))] = moved
+        else:  # the table's facts follow it
+            for (t, c) in [k for k in self.retired if k[0] == key(table)]:
+                self.retired[(key(new), c)] = self.retired.pop((t, c))
+
+    def _took_name(self, table: str, name: str, revision: str) -> None:
+        """table.name (or table, name "") exists again: a column or table renamed away from
+        that name in this revision was put aside."""
+        found = self._renames.get((key(table), key(name)))
+        if found is None or found[1] != revision:
+            return
+        if name:
+            self._retire(table, found[0], revision, f"renamed aside from {name} while a new "
+                                                     f"{name} took its place")
+        else:
+            self._retire(found[0], "", revision, f"renamed aside from {table} while a new "
+                                                 f"{table} took its place")
+
     def table(self, name: str | None) -> Table | None:
         return self.tables.get(key(name)) if name else None
 
@@ -154,6 +198,7 @@ class History:
         t = self.tables.setdefault(key(table), Table(table, revision))
         type_ = resolve(column_type(column))
         if name:
+            self._took_name(table, name, revision)
             t.columns[key(name)] = Column(type_, not is_not_null(column))
             if column.kwargs.get("primary_key") is True and key(name) not in t.primary_key:
                 t.primary_key = (*t.primary_key, key(name))
@@ -186,6 +231,7 @@ class History:
 
     def _create_table(self, op: Operation, table: str, revision: str, resolve: Resolve) -> None:
         self._drop_table(table)
+        self._took_name(table, "", revision)
         charset = op.kwargs.get("mysql_charset", op.kwargs.get("mysql_default_charset",
                                                                 op.kwargs.get("mariadb_charset")))
         self.tables[key(table)] = Table(table, revision,
@@ -238,6 +284,7 @@ class History:
             if isinstance(new, str) and t is not None:
                 self.tables.pop(key(table))
                 self.tables[key(new)] = replace(t, name=new)
+                self._renamed(table, "", new, revision)
         elif name == "add_column":
             column = resolve(op.get("column"))
             if is_call(column):
@@ -247,7 +294,7 @@ class History:
             if t is not None and isinstance(col, str):
                 t.columns.pop(key(col), None)
         elif name == "alter_column":
-            self._alter_column(op, table, t, resolve)
+            self._alter_column(op, table, t, resolve, revision)
         elif name in ("create_foreign_key", "create_check_constraint", "create_unique_constraint",
                       "create_primary_key"):
             self._create_constraint(op, table, revision)
@@ -262,11 +309,15 @@ class History:
                 self.foreign_keys = [fk for fk in self.foreign_keys
                                      if fk.name is None or key(fk.name) != key(cname)]
 
-    def _alter_column(self, op: Operation, table: str, t: Table | None, resolve: Resolve) -> None:
+    def _alter_column(self, op: Operation, table: str, t: Table | None, resolve: Resolve,
+                      revision: str = "") -> None:
         col = op.get("column_name")
         if t is None or not isinstance(col, str):
             return
         current = t.columns.get(key(col), Column())
+        if op.kwargs.get("nullable") is True and key(col) in t.columns \
+                and t.columns[key(col)].nullable is False:
+            self._retire(table, col, revision, "made nullable (the first step of retiring it)")
         if "type_" in op.kwargs:
             current = replace(current, type=resolve(op.kwargs["type_"]))
         if isinstance(op.kwargs.get("nullable"), bool):
@@ -276,6 +327,8 @@ class History:
         t.columns[key(new if isinstance(new, str) else col)] = current
         if isinstance(new, str):
             t.primary_key = tuple(key(new) if c == key(col) else c for c in t.primary_key)
+            self._renamed(table, col, new, revision)
+            self._took_name(table, new, revision)
 
     def _create_constraint(self, op: Operation, table: str, revision: str) -> None:
         not_valid = op.kwargs.get("postgresql_not_valid") is True
@@ -314,6 +367,7 @@ class History:
     def apply_sql(self, s: Statement, revision: str) -> None:
         if s.kind == "create_table" and s.table:
             self._drop_table(s.table)
+            self._took_name(s.table, "", revision)
             self.tables[key(s.table)] = Table(s.table, revision)
         elif s.kind == "drop_table":
             for name in s.dropped_tables():
@@ -395,12 +449,22 @@ class History:
             if old is None and t is not None:
                 self.tables.pop(key(table))
                 self.tables[key(new)] = replace(t, name=new)
+                self._renamed(table, "", new, revision)
             elif old is not None and t is not None and key(old) in t.columns:
                 t.columns[key(new)] = t.columns.pop(key(old))
+                self._renamed(table, old, new, revision)
+                self._took_name(table, new, revision)
+        if t is not None:
+            for col in s.altered_columns(r"DROP\s+NOT\s+NULL"):
+                if key(col) in t.columns and t.columns[key(col)].nullable is False:
+                    self._retire(table, col, revision,
+                                 "made nullable (the first step of retiring it)")
+                    t.columns[key(col)] = replace(t.columns[key(col)], nullable=True)
         if t is not None:
             for col in s.dropped_columns():
                 t.columns.pop(key(col), None)
             for col, _definition in s.added_columns():
+                self._took_name(table, col, revision)
                 t.columns.setdefault(key(col), Column())
 
 

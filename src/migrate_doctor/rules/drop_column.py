@@ -9,10 +9,16 @@ What it finds:
       column renamed into it: the swap of a type change);
     - the table itself is dropped later in this upgrade() (drop-table's finding);
     - its name says it was put aside (`old_user_id`, `email_deprecated`, `notes_bak`);
+    - an earlier revision shows it was retired: renamed aside while a new column took its
+      name, or made nullable (the first step of retiring a column: the code stops writing
+      it, a later revision drops it);
     - the author says the code no longer uses it ("unused", "no longer used",
       "deprecated", "obsolete", "removed from the model", ...), or the drop only runs
       when an inspection finds the column (a clean-up of drift, behind `if ... in
       inspector.get_columns(...)`).
+
+    Whether the release running during the deploy still maps the column cannot be read
+    from the revisions alone: the finding says what happens if it does.
 
 Why it matters:
     Dropping is a contract step. The application servers still running the previous
@@ -178,6 +184,8 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if RETIRED_NAME.search(column) or RETIRED_NAME.search(table):
             continue  # named as kept aside: the code stopped using it before
+        if ctx.history.retired_how(table, column) or ctx.history.retired_how(table):
+            continue  # an earlier revision put it aside or moved its data: retired before
         if ctx.is_new_table(table, op) or temporary(ctx, table, column, op) \
                 or _name_survives(ctx, table, column, op) \
                 or _table_dropped_later(ctx, table, op) or behind_inspection(ctx, op):
@@ -192,6 +200,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             first, _, later = fix.partition(LATER)
             fix = first + rest + "\n" + LATER + later
         yield ctx.hit(
-            f"{table}.{column} is dropped: the running release still selects it and fails "
-            "until the new code is deployed everywhere, and its data cannot be restored by "
-            "downgrade()", fix, op, table=table, column=column)
+            f"{table}.{column} is dropped: if the release running during the deploy still maps "
+            "it, its queries fail (SQLAlchemy selects every mapped column) until the new code "
+            "is deployed everywhere; and its data cannot be restored by downgrade()", fix, op,
+            table=table, column=column)

@@ -8,7 +8,8 @@ What it finds:
     - the name exists again once upgrade() is done (a rebuild: rename or copy to a new
       table, drop, re-create under the old name; or a new table swapped into the name);
     - it is a migration tool's own bookkeeping (`migrate_version` of sqlalchemy-migrate), or
-      its name says it was put aside (`old_sessions`, `users_backup`);
+      its name says it was put aside (`old_sessions`, `users_backup`), or an earlier
+      revision renamed it aside while a new table took its name;
     - the author says the code no longer uses it ("unused", "no longer needed",
       "deprecated", "obsolete", ...), or the drop only runs when an inspection finds the
       table.
@@ -108,6 +109,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         return
     for op, tables, schema, sql in found:
         tables = [t for t in tables if key(t) not in BOOKKEEPING and not RETIRED_NAME.search(t)
+                  and not ctx.history.retired_how(t)
                   and not (ctx.is_new_table(t, op) or _renamed_here(ctx, t, op)
                            or _rebuilt(ctx, t, op))]
         if not tables or behind_inspection(ctx, op):
@@ -120,7 +122,7 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
         names = ", ".join(tables)
         yield ctx.hit(
             f"table{'s' if len(tables) > 1 else ''} {names} "
-            f"{'is' if len(tables) == 1 else 'are'} dropped: the running release still queries "
-            f"{'it' if len(tables) == 1 else 'them'} and fails until the new code is deployed "
-            "everywhere, and the rows are lost for good", fix, op, table=tables[0],
-            tables=tables)
+            f"{'is' if len(tables) == 1 else 'are'} dropped: if the release running during the "
+            f"deploy still queries {'it' if len(tables) == 1 else 'them'}, it fails until the "
+            "new code is deployed everywhere; and the rows are lost for good", fix, op,
+            table=tables[0], tables=tables)

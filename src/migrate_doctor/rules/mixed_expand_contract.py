@@ -101,6 +101,11 @@ def phases(ctx: RuleContext) -> list[tuple[Operation, Phase]]:
     for op, phase in operation_phases(ctx.upgrade):
         if unused and phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table"):
             phase = Phase.NONE
+        if phase is Phase.CONTRACT and op.name in ("drop_column", "drop_table") and (
+                ctx.history.retired_how(ctx.table_of(op))
+                or (op.name == "drop_column" and isinstance(op.get("column_name"), str)
+                    and ctx.history.retired_how(ctx.table_of(op), op.get("column_name")))):
+            phase = Phase.NONE  # an earlier revision retired it (put aside, data moved)
         if phase is Phase.CONTRACT and behind_inspection(ctx, op):
             phase = Phase.NONE  # a clean-up of drift: only where the schema is not as expected
         if phase is Phase.CONTRACT and op.name == "alter_column" \

@@ -128,7 +128,10 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             continue  # a column of this upgrade(): the running release never knew it
         if _old_name_survives(ctx, table, old, op):
             continue
+        if ctx.history.retired_how(table, old):
+            continue  # an earlier revision put it aside or moved its data: retired before
         yield ctx.hit(
-            f"{table}.{old} is renamed to {new}: the running release fails on the old name "
-            "as soon as this commits, and new code deployed first fails on the new name",
+            f"{table}.{old} is renamed to {new}: if the release running during the deploy "
+            f"maps {old}, it fails on the old name as soon as this commits, and new code "
+            "deployed first fails on the new name",
             _fix(ctx, op, table, old, new), op, table=table, column=old, new_column=new)

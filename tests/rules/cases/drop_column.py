@@ -72,4 +72,20 @@ CASES = [
              op.execute("ALTER TABLE users DROP INDEX uq_users_email, ADD UNIQUE KEY uq (email)")
              op.execute("ALTER TABLE users DROP KEY k_name, DROP FOREIGN KEY fk_x, DROP CHECK ck")
          ''')]),
+    dict(name="renamed aside in an earlier revision while a new column took its name",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", new_column_name="phone_legacy")
+             op.add_column("users", sa.Column("phone", sa.String(32), nullable=True))
+         '''), revision("c3", "b2", 'op.drop_column("users", "phone_legacy")')]),
+    dict(name="made nullable in an earlier revision (the first step of retiring it)",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "email", existing_type=sa.String(255), nullable=True)
+         '''), revision("c3", "b2", 'op.drop_column("users", "email")')]),
+    dict(name="renamed in an earlier revision without a new column taking the name: still "
+              "the code's column", fires=True, names=["users", "mobile"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", new_column_name="mobile")
+         '''), revision("c3", "b2", 'op.drop_column("users", "mobile")')]),
 ]

@@ -50,4 +50,15 @@ CASES = [
          revisions=[revision("b2", None, 'op.execute("DROP TABLE IF EXISTS migrate_version")')]),
     dict(name="drop only in downgrade", fires=False,
          revisions=[USERS]),
+    dict(name="renamed aside in an earlier revision while a new table took its name",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.rename_table("users", "users_v1")
+             op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("email", sa.String(255), nullable=False))
+         '''), revision("c3", "b2", 'op.drop_table("users_v1")')]),
+    dict(name="renamed in an earlier revision with no new table under the old name: still "
+              "the code's table", fires=True, names=["members"],
+         revisions=[USERS, revision("b2", "a1", 'op.rename_table("users", "members")'),
+                    revision("c3", "b2", 'op.drop_table("members")')]),
 ]

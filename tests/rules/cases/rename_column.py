@@ -52,4 +52,16 @@ CASES = [
              op.alter_column("users", "name", new_column_name="legacy_name")
              op.add_column("users", sa.Column("name", sa.String(200), nullable=True))
          ''')]),
+    dict(name="a column made nullable in an earlier revision (retired) renamed aside",
+         fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "email", existing_type=sa.String(255), nullable=True)
+         '''), revision("c3", "b2", '''
+             op.alter_column("users", "email", new_column_name="email_unused")
+         ''')]),
+    dict(name="a column of the code renamed: the claim is about the release running then",
+         fires=True, names=["users", "phone_number"],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.alter_column("users", "phone", new_column_name="phone_number")
+         ''')]),
 ]
