@@ -394,10 +394,9 @@ class History:
         renamed = s.type_renamed()
         if renamed is not None:
             old, new = key(renamed[0]), key(renamed[1])
-            if old in self.enum_types:
-                self.enum_types.discard(old)
-                self.enum_types.add(new)
-            if old in self.enum_labels:
+            if old in self.enum_types:  # the old name stays an enum: the recipe for new
+                self.enum_types.add(new)  # values makes it again (often with .create(),
+            if old in self.enum_labels:  # which is no operation the history sees)
                 self.enum_labels[new] = self.enum_labels.pop(old)
             return
         enum = s.enum_value_added()

@@ -63,8 +63,15 @@ def _swapped_types(ctx: RuleContext) -> dict[str, bool]:
     recipe for changing an enum's values), each with whether values are taken away (both
     value lists known: the old from the history, the new from its CREATE TYPE)."""
     found: dict[str, bool] = {}
+    restored: dict[str, tuple[str, ...]] = {}  # what downgrade() makes the type again
+    for _op, st in ctx.executes("downgrade"):
+        labels = st.enum_labels() if st.kind == "create_type" else None
+        if labels is not None:
+            restored.update({_key(n): labels for n in st.type_names()})
     for index, (old, _aside) in type_swaps(ctx.upgrade).items():
-        before = ctx.state_at(ctx.upgrade[index]).enum_labels.get(old)
+        # the values before: as the revision's own downgrade() restores them (true to the
+        # revision graph), else as the history (in upgrade order) has them
+        before = restored.get(old) or ctx.state_at(ctx.upgrade[index]).enum_labels.get(old)
         after = ctx.after.enum_labels.get(old)
         found[old] = bool(before and after is not None and set(before) - set(after))
     return found

@@ -145,3 +145,27 @@ CASES += [
              op.add_column("people", sa.Column("mood_note", sa.String(), nullable=True))
          ''')]),
 ]
+
+CASES += [
+    dict(name="the values before the swap are read from the revision's own downgrade() (a "
+              "sibling branch added one earlier in upgrade order): nothing is taken away",
+         fires=False,
+         revisions=[MOODS, revision("b2", "a1", '''
+             op.execute("ALTER TYPE mood RENAME TO mood_old")
+             op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh', 'calm')")
+             op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
+             op.execute("DROP TYPE mood_old")
+         '''), revision("c3", "a1", '''
+             op.execute("ALTER TYPE mood RENAME TO mood_old")
+             op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh', 'tired')")
+             op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
+             op.execute("DROP TYPE mood_old")
+             op.add_column("people", sa.Column("nickname", sa.Text(), nullable=True))
+         ''', \'\'\'
+             op.drop_column("people", "nickname")
+             op.execute("ALTER TYPE mood RENAME TO mood_old")
+             op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh')")
+             op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
+             op.execute("DROP TYPE mood_old")
+         \'\'\')]),
+]
