@@ -161,11 +161,11 @@ CASES += [
              op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
              op.execute("DROP TYPE mood_old")
              op.add_column("people", sa.Column("nickname", sa.Text(), nullable=True))
-         ''', \'\'\'
+         ''', '''
              op.drop_column("people", "nickname")
              op.execute("ALTER TYPE mood RENAME TO mood_old")
              op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh')")
              op.execute("ALTER TABLE people ALTER COLUMN mood TYPE mood USING mood::text::mood")
              op.execute("DROP TYPE mood_old")
-         \'\'\')]),
+         ''')]),
 ]
