@@ -90,7 +90,7 @@ class RuleContext:
         (``utils.load_table("users", connection)``)."""
         value = self.resolve(Name(name))
         if isinstance(value, Call) and "table" in value.name.lower():
-            first = value.arg(0)
+            first = self.resolve(value.arg(0))  # also a constant: sa.Table(TABLE_NAME, ...)
             return first if isinstance(first, str) else None
         return None
 

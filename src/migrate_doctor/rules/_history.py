@@ -95,6 +95,8 @@ class History:
     dialect_tests: int = 0
     # PostgreSQL enum type -> its values, in order, where every step was read
     enum_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # enum type -> the name it had before an ALTER TYPE ... RENAME TO (the same type)
+    type_renamed_from: dict[str, str] = field(default_factory=dict)
     # what earlier revisions show about a column or table the code stopped using:
     # (table, column) or (table, "") -> (the revision, what it did): renamed aside while a
     # new one took its name, or NOT NULL dropped (the first step of retiring a column: the
@@ -108,7 +110,7 @@ class History:
                        list(self.foreign_keys), set(self.enum_types),
                        {k: set(v) for k, v in self.not_null_names.items()}, self.dates,
                        dict(self.enum_values), self.dialect_tests, dict(self.enum_labels),
-                       dict(self.retired), dict(self._renames))
+                       dict(self.type_renamed_from), dict(self.retired), dict(self._renames))
 
     def note_revision(self, file: Any) -> None:
         """Called once per revision file (a RevisionFile), after its operations were
@@ -394,6 +396,7 @@ class History:
         renamed = s.type_renamed()
         if renamed is not None:
             old, new = key(renamed[0]), key(renamed[1])
+            self.type_renamed_from[new] = old
             if old in self.enum_types:  # the old name stays an enum: the recipe for new
                 self.enum_types.add(new)  # values makes it again (often with .create(),
             if old in self.enum_labels:  # which is no operation the history sees)

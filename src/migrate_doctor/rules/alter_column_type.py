@@ -194,6 +194,9 @@ def _quiet(ctx: RuleContext, change: Change) -> bool:
     if ctx.dialect == "postgresql":
         if not old.known:
             return new.unbounded_text
+        if old.kind == new.kind == "enum" and old.name and new.name and \
+                ctx.state_at(change.op).type_renamed_from.get(new.name.lower()) == old.name.lower():
+            return True  # the type the column has, under the name ALTER TYPE gave it
         return _types.pg_free(old, new)
     if ctx.dialect == "mysql":
         return old.known and _types.mysql_in_place(old, new, _charset_bytes(ctx, change.table))

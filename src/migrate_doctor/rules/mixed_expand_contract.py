@@ -70,10 +70,14 @@ def _swapped_types(ctx: RuleContext) -> dict[str, bool]:
             restored.update({_key(n): labels for n in st.type_names()})
     for index, (old, _aside) in type_swaps(ctx.upgrade).items():
         # the values before: as the revision's own downgrade() restores them (true to the
-        # revision graph), else as the history (in upgrade order) has them
-        before = restored.get(old) or ctx.state_at(ctx.upgrade[index]).enum_labels.get(old)
+        # revision graph, but it may be stale) and as the history (in upgrade order, where a
+        # sibling branch may come first) has them; a value is taken away only when every
+        # known account of the old type has it
+        accounts = [set(v) for v in (restored.get(old),
+                                     ctx.state_at(ctx.upgrade[index]).enum_labels.get(old)) if v]
         after = ctx.after.enum_labels.get(old)
-        found[old] = bool(before and after is not None and set(before) - set(after))
+        before = set.intersection(*accounts) if accounts else set()
+        found[old] = bool(before and after is not None and before - set(after))
     return found
 
 

@@ -45,7 +45,7 @@ from ..scripts.operations import Operation
 from ._fixes import batch_block, batched, col, op_schema, pg_object_name, ref, sql_target
 from ._quote import ident
 from ._constraints import pg_guarded
-from ._values import Code, call, quote, render, type_family
+from ._values import Code, call, column_name, quote, render, type_family
 
 
 def _targets(ctx: RuleContext) -> Iterator[tuple[Operation, str | None, str | None, str]]:
@@ -207,12 +207,19 @@ def _reflected(ctx: RuleContext, s: Any) -> str | None:
     return found.group(1).lower() if found else None
 
 
-def added_here(ctx: RuleContext, op: Operation, table: str, column: str) -> Operation | None:
+def added_here(ctx: RuleContext, op: Operation, table: str, column: str,
+               depth: int = 0) -> Operation | None:
     """The op of this upgrade() that added table.column before ``op`` (add_column or SQL
-    ADD COLUMN), if there is one."""
+    ADD COLUMN), also under another name it was then renamed from (the swap of a type
+    change: new_status added, renamed to status), if there is one."""
     from ._history import key
 
     at = ctx.position(op)
+    renamed = ctx.flow.renamed_into(table, column)
+    if renamed is not None and renamed < at and depth < 3:
+        source = ctx.upgrade[renamed].get("column_name")
+        if isinstance(source, str):
+            return added_here(ctx, ctx.upgrade[renamed], table, source, depth + 1)
     for step in ctx.flow.steps:
         if step.position >= at or step.table != key(table):
             continue
@@ -280,7 +287,9 @@ def run(ctx: RuleContext) -> Iterator[Hit]:
             # PostgreSQL: ADD COLUMN took the ACCESS EXCLUSIVE lock and holds it to the
             # commit: no other session wrote a row since, and the scan adds no lock. Only
             # an unfilled column is a problem: every row is NULL, the upgrade fails.
-            if _filled_before(ctx, op, table, column) \
+            names = {column} | {n for n in [column_name(ctx.resolve(add.get("column")))]
+                                if n} if add.name == "add_column" else {column}
+            if any(_filled_before(ctx, op, table, n) for n in names) \
                     or ctx.flow.emptied_before(table, ctx.position(op)) is not None:
                 continue
             fixed = _add_not_null_fix(ctx, add, table, column)

@@ -215,3 +215,19 @@ CASES += [
                                               default=False))
          ''')]),
 ]
+
+CASES += [
+    dict(name="MySQL: filled row by row through a table object named by a constant",
+         fires=False, **MYSQL,
+         revisions=[PORTS, revision("b2", "a1", '''
+             op.add_column(PORTS_TABLE, sa.Column("port_end", sa.Integer(), nullable=False))
+             session = sa.orm.Session(bind=op.get_bind())
+             for row in session.query(ports_table).all():
+                 session.execute(ports_table.update().values(port_end=1)
+                                 .where(ports_table.c.id == row.id))
+         ''', header='''
+             PORTS_TABLE = "ports"
+             ports_table = sa.Table(PORTS_TABLE, sa.MetaData(), sa.Column("id", sa.Integer()),
+                                    sa.Column("port_end", sa.Integer()))
+         ''')]),
+]

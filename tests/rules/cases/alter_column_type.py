@@ -171,3 +171,15 @@ CASES += [
              op.alter_column("teams", "code", type_=sa.String(40), existing_type=sa.String(20))
          ''')]),
 ]
+
+CASES += [
+    dict(name="a column altered to its own enum under the name ALTER TYPE ... RENAME TO gave "
+              "it: the same type", fires=False,
+         revisions=[revision("a1", None, '''
+             op.create_table("configs", sa.Column("id", sa.Integer(), primary_key=True),
+                             sa.Column("kind", sa.Enum("a", "b", name="kind")))
+         ''', 'op.drop_table("configs")\nop.execute("DROP TYPE kind")'), revision("b2", "a1", '''
+             op.execute("ALTER TYPE kind RENAME TO kind_old")
+             op.execute("ALTER TABLE configs ALTER COLUMN kind TYPE kind_old USING kind::text::kind_old")
+         ''')]),
+]

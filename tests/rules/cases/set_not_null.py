@@ -191,3 +191,16 @@ CASES += [
              op.alter_column("users", "score", nullable=False)
          ''')]),
 ]
+
+CASES += [
+    dict(name="PostgreSQL: the swap of a type change (new column added, filled, renamed into "
+              "the old name) set NOT NULL: the new column's lock is still held", fires=False,
+         revisions=[USERS, revision("b2", "a1", '''
+             op.add_column("users", sa.Column("new_name", sa.Text(), nullable=True))
+             op.execute("UPDATE users SET new_name = coalesce(name, '')")
+             op.alter_column("users", "name", new_column_name="old_name")
+             op.alter_column("users", "new_name", new_column_name="name")
+             op.drop_column("users", "old_name")
+             op.alter_column("users", "name", nullable=False)
+         ''')]),
+]
