@@ -59,6 +59,11 @@ def operation_phase(op: Operation) -> Phase:
                                                   r"not null|index|key|primary|foreign|check|"
                                                   r"partition)", low):
                     return Phase.CONTRACT
+                actions = [a.strip() for a in re.split(r",(?![^(]*\))", re.sub(
+                    r"^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?\S+\s*", "", low))]
+                if actions and all(re.match(r"drop\s+(?:constraint|index|key|primary\s+key|"
+                                            r"foreign\s+key|check)\b", a) for a in actions):
+                    return Phase.NONE  # drops keys only: as op.drop_constraint, neither phase
                 return Phase.EXPAND
         return Phase.DATA
     return Phase.NONE

@@ -169,3 +169,16 @@ CASES += [
              op.execute("DROP TYPE mood_old")
          ''')]),
 ]
+
+CASES += [
+    dict(name="the primary key dropped in SQL and made again under another name: the drop "
+              "moves with the key column's type change", fires=True,
+         names=['the old release is gone:\nop.execute("ALTER TABLE users DROP CONSTRAINT users_pkey")',
+                'op.create_primary_key("pk_users", "users", ["id"])'],
+         revisions=[USERS, revision("b2", "a1", '''
+             op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
+             op.execute("ALTER TABLE users DROP CONSTRAINT users_pkey")
+             op.alter_column("users", "id", existing_type=sa.Integer(), type_=sa.String(255))
+             op.create_primary_key("pk_users", "users", ["id"])
+         ''')]),
+]
